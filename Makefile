@@ -1,0 +1,28 @@
+# The two commands a newcomer needs (see README.md):
+#   make render   set up the venv and render every stack offline into out/ (no cluster, no Pulumi CLI)
+#   make test     set up the venv and the real test peers (Traffic Server, FATE Flow), then run all tests
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup render test bench
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+render: setup
+	$(PY) -m fedctl render --out out
+
+test: setup
+	bash scripts/install-traffic-server.sh
+	bash scripts/install-checkov.sh
+	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
+	FATE_FEDERATION_REQUIRE_PEERS=1 \
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+bench: setup
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
