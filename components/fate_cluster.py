@@ -1,0 +1,435 @@
+"""FateCluster: one party's FATE on Spark + Pulsar + HDFS, as native Kubernetes objects.
+
+Replaces KubeFATE's `fate` chart for the spark/pulsar/hdfs engine set. Every FATE config file comes from
+a pure function in components.fateconf; this module only wires them into ConfigMaps, Secrets, workloads
+and Services. Eggroll / OSX engines are a later step: they would be further `_add_*` methods and a
+different `federation` in PartyServiceSettings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import kube
+from components.fateconf import ports
+from components.fateconf.fateboard import fateboard_application_properties
+from components.fateconf.paths import config_paths
+from components.fateconf.pulsar import PULSAR_CERT_DIR, pulsar_standalone_conf
+from components.fateconf.routes import party_nginx_route_table_yaml, pulsar_route_table_yaml
+from components.fateconf.service_conf import service_conf_yaml
+from components.fateconf.settings import (
+    Endpoint,
+    MysqlSettings,
+    PartyServiceSettings,
+    PulsarExchange,
+    PulsarRoute,
+    PulsarSettings,
+)
+from components.fateconf.spark import spark_defaults_conf
+from components.fateconf.versions import image
+from stacks.config import PartyConfig
+
+PULSAR_CERT_SECRET = "pulsar-cert"
+PULSAR_PUBLIC_SERVICE = "pulsar-public-tls"
+NGINX_SERVICE = "nginx"
+
+
+@dataclass(frozen=True)
+class ExchangeWiring:
+    """What a party needs from the exchange: its nginx (FATE Flow traffic) and SNI proxy (Pulsar)."""
+
+    nginx: Endpoint
+    pulsar: PulsarExchange
+
+
+@dataclass(frozen=True)
+class PulsarCertificate:
+    """The broker's certificate in FATE's layout; the key is the party's own and stays in its stack."""
+
+    certificate_pem: pulumi.Input[str]
+    private_key_pkcs8_pem: pulumi.Input[str]
+    ca_certificate_pem: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class FateClusterArgs:
+    party: PartyConfig
+    exchange: ExchangeWiring | None = None
+    """None while the exchange is not known yet: the party deploys with no default route."""
+    pulsar_certificate: PulsarCertificate | None = None
+    """None until the exchange signed this party's CSR: Pulsar runs without TLS until then."""
+    external_mysql_password: pulumi.Input[str] | None = None
+
+
+class FateCluster(pulumi.ComponentResource):
+    """A party's FATE cluster; outputs the endpoints other parties and teams use."""
+
+    namespace: pulumi.Output[str]
+    nginx_host: pulumi.Output[str | None]
+    nginx_http_port: pulumi.Output[int | None]
+    nginx_grpc_port: pulumi.Output[int | None]
+    pulsar_tls_host: pulumi.Output[str | None]
+    pulsar_tls_port: pulumi.Output[int | None]
+
+    def __init__(self, name: str, args: FateClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fate:index:FateCluster", name, None, opts)
+        self._args = args
+        party = args.party
+        self._party = party
+        self._name = name
+        self._instance = f"party-{party.party_id}"
+        self._paths = config_paths(party.fate_version)
+        self._child = pulumi.ResourceOptions(parent=self)
+        retain = party.persistence.enabled and party.persistence.retain_on_destroy
+
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": party.resolved_namespace, "labels": kube.namespace_labels(self._instance)},
+            # Deleting a namespace deletes its volume claims: keep it when volumes are to be kept.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain),
+        )
+        self.namespace = ns.metadata.name
+        self._ns = ns
+
+        mysql, mysql_password = self._add_mysql()
+        fateboard_password = random.RandomPassword(
+            f"{name}-fateboard-password", length=24, special=False,
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
+        ).result
+        service = self._service = self._service_settings(mysql)
+        service_conf = pulumi.Output.secret(mysql_password).apply(
+            lambda password: {"service_conf.yaml": service_conf_yaml(
+                replace(service, mysql=replace(service.mysql, password=password)))}
+        )
+        self._add_fateflow(service_conf)
+        self._add_nginx()
+        self._add_pulsar()
+        self._add_fateboard(fateboard_password)
+        self._add_client()
+        self._add_spark(service_conf)
+        self._add_hdfs()
+
+        self.fateboard_password = pulumi.Output.secret(fateboard_password)
+        self.register_outputs({
+            "namespace": self.namespace,
+            "nginxHost": self.nginx_host,
+            "pulsarTlsHost": self.pulsar_tls_host,
+        })
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _image(self, module: str) -> str:
+        party = self._party
+        return image(module, party.fate_version, registry=party.registry)
+
+    def _override(self, module: str) -> tuple[str, str] | None:
+        sizing = self._party.resources.get(module)
+        return (sizing.cpu, sizing.memory) if sizing else None
+
+    def _data(self, module: str, volume: str, mount_path: str, **extra: object) -> kube.DataVolume:
+        persistence = self._party.persistence
+        return kube.DataVolume(
+            name=volume,
+            mount_path=mount_path,
+            size=kube.volume_size(self._party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
+            storage_class=persistence.storage_class,
+            existing_claim=persistence.existing_claims.get(module),  # type: ignore[arg-type]
+            persistent=persistence.enabled,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def _module(self, spec: kube.ModuleSpec) -> kube.Module:
+        party = self._party
+        full = kube.ModuleSpec(
+            **{
+                **spec.__dict__,
+                "sizing": party.sizing,
+                "resources_override": self._override(spec.name),
+                "image_pull_secrets": tuple(party.image_pull_secrets),
+                "retain_volumes": party.persistence.retain_on_destroy,
+                "extra_labels": {"fate-federation/party-id": str(party.party_id)},
+            }
+        )
+        return kube.Module(f"{self._name}-{spec.name}", full, self.namespace, self._instance,
+                           opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]))
+
+    def _dns(self, service: str) -> str:
+        return kube.cluster_dns(service, self._party.resolved_namespace)
+
+    def _service_settings(self, mysql: MysqlSettings) -> PartyServiceSettings:
+        party = self._party
+        external_pulsar = party.pulsar.external
+        pulsar = (
+            PulsarSettings(host=external_pulsar.host, port=external_pulsar.port,
+                           ssl_port=external_pulsar.ssl_port, mng_port=external_pulsar.mng_port)
+            if external_pulsar
+            else PulsarSettings(host="pulsar", port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS,
+                                mng_port=ports.PULSAR_WEB)
+        )
+        return PartyServiceSettings(
+            party_id=party.party_id,
+            fate_version=party.fate_version,
+            fateflow_host=f"fateflow-0.{self._dns('fateflow')}",
+            mysql=mysql,
+            pulsar=pulsar,
+            nginx=Endpoint(host="nginx", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            spark_master=party.spark.external.master if party.spark.external else
+            f"spark://spark-master:{ports.SPARK_MASTER}",
+            hdfs_namenode=party.hdfs.external.name_node if party.hdfs.external else
+            f"hdfs://namenode:{ports.HDFS_NAMENODE_RPC}",
+        )
+
+    # --- modules ---------------------------------------------------------------------------------
+
+    def _add_mysql(self) -> tuple[MysqlSettings, pulumi.Input[str]]:
+        party = self._party
+        external = party.mysql.external
+        if external is not None:
+            if self._args.external_mysql_password is None:
+                raise ValueError("external MySQL needs its password in the secret config key externalMysqlPassword")
+            return (MysqlSettings(host=external.host, port=external.port, database=external.database,
+                                  user=external.user, password=""), self._args.external_mysql_password)
+        secret_opts = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])
+        password = random.RandomPassword(f"{self._name}-mysql-password", length=24, special=False,
+                                         opts=secret_opts).result
+        root_password = random.RandomPassword(f"{self._name}-mysql-root-password", length=24, special=False,
+                                              opts=secret_opts).result
+        credentials = pulumi.Output.all(password, root_password).apply(
+            lambda pw: {"MYSQL_PASSWORD": pw[0], "MYSQL_ROOT_PASSWORD": pw[1]}
+        )
+        settings = MysqlSettings(host="mysql", port=ports.MYSQL, database="fate_flow", user="fate", password="")
+        self._module(kube.ModuleSpec(
+            name="mysql",
+            image=self._image("mysql"),
+            ports={"mysql": ports.MYSQL},
+            stateful=True,
+            env=[
+                {"name": "MYSQL_DATABASE", "value": settings.database},
+                {"name": "MYSQL_USER", "value": settings.user},
+                *({"name": key, "value_from": {"secret_key_ref": {"name": "mysql-credentials", "key": key}}}
+                  for key in ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")),
+            ],
+            config=[kube.ConfigFiles(name="mysql-credentials", mount_path="/run/secrets/mysql",
+                                     files=pulumi.Output.secret(credentials), secret=True)],
+            data=self._data("mysql", "data", "/var/lib/mysql"),
+            readiness=kube.tcp_probe(ports.MYSQL, initial_delay=5),
+            liveness=kube.tcp_probe(ports.MYSQL, initial_delay=30),
+        ))
+        return settings, password
+
+    def _add_fateflow(self, service_conf: pulumi.Output[dict[str, str]]) -> None:
+        party, paths = self._party, self._paths
+        exchange = self._args.exchange
+        route_table = pulsar_route_table_yaml(
+            party.party_id,
+            local=PulsarRoute(host="pulsar", port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS),
+            exchange=exchange.pulsar if exchange else None,
+        )
+        spark_conf = spark_defaults_conf(master=self._service.spark_master, driver_host=self._service.fateflow_host)
+        self._module(kube.ModuleSpec(
+            name="fateflow",
+            image=self._image("fateflow"),
+            ports={"grpc": ports.FATEFLOW_GRPC, "http": ports.FATEFLOW_HTTP},
+            stateful=True,
+            headless_service=True,
+            env=[{"name": "SPARK_CONF_DIR", "value": paths.spark_conf_dir}],
+            config=[
+                kube.ConfigFiles(name="fateflow-service-conf", mount_path=paths.service_conf_dir,
+                                 files=service_conf, secret=True, file_names=("service_conf.yaml",)),
+                # The pulsar route table is read per job: a directory mount, updated in place.
+                kube.ConfigFiles(name="pulsar-route-table", mount_path=paths.pulsar_route_table_dir,
+                                 files={"pulsar_route_table.yaml": route_table}, rolls_pods=False),
+                kube.ConfigFiles(name="spark-defaults", mount_path=paths.spark_conf_dir,
+                                 files={"spark-defaults.conf": spark_conf}),
+            ],
+            data=self._data("fateflow", "fateflow-data", paths.fateflow_data_dir,
+                            sub_paths=dict(paths.fateflow_data_sub_paths)),
+            readiness=kube.tcp_probe(ports.FATEFLOW_HTTP, initial_delay=10),
+            liveness=kube.tcp_probe(ports.FATEFLOW_HTTP, initial_delay=60),
+        ))
+
+    def _add_nginx(self) -> None:
+        party, paths = self._party, self._paths
+        exchange = self._args.exchange
+        route_table = party_nginx_route_table_yaml(
+            party.party_id,
+            nginx=Endpoint(host="nginx", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            fateflow=Endpoint(host="fateflow", http_port=ports.FATEFLOW_HTTP, grpc_port=ports.FATEFLOW_GRPC),
+            exchange=exchange.nginx if exchange else None,
+        )
+        nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
+        self._module(kube.ModuleSpec(
+            name="nginx",
+            image=self._image("nginx"),
+            ports=nginx_ports,
+            config=[kube.ConfigFiles(name="nginx-route-table", mount_path=paths.nginx_conf_dir,
+                                     files={"route_table.yaml": route_table}, file_names=("route_table.yaml",))],
+            service_name="nginx-internal",
+            readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
+            liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
+        ))
+        exposure = party.exposure
+        nginx = kube.public_service(
+            f"{self._name}-nginx-public", service_name=NGINX_SERVICE, module="nginx", instance=self._instance,
+            namespace=self.namespace, ports=nginx_ports, exposure_type=exposure.type,
+            annotations=exposure.load_balancer_annotations, opts=self._child,
+        )
+        node_port = exposure.type == "NodePort"
+        self.nginx_host = kube.service_address(nginx, exposure.type, exposure.node_address, self._dns(NGINX_SERVICE))
+        self.nginx_http_port = kube.service_port(nginx, "http", node_port)
+        self.nginx_grpc_port = kube.service_port(nginx, "grpc", node_port)
+
+    def _add_pulsar(self) -> None:
+        party = self._party
+        exposure = party.exposure
+        node_port = exposure.type == "NodePort"
+        if party.pulsar.external is not None:
+            self.pulsar_tls_host = pulumi.Output.from_input(party.pulsar.external.host)
+            self.pulsar_tls_port = pulumi.Output.from_input(party.pulsar.external.ssl_port)
+            return
+        certificate = self._args.pulsar_certificate
+        tls = certificate is not None
+        config = [kube.ConfigFiles(name="pulsar-config", mount_path=self._paths.pulsar_conf_dir,
+                                   files={"standalone.conf": pulsar_standalone_conf(party.party_id, tls=tls)},
+                                   file_names=("standalone.conf",))]
+        if certificate is not None:
+            config.append(kube.ConfigFiles(
+                name=PULSAR_CERT_SECRET, mount_path=PULSAR_CERT_DIR, secret=True,
+                files=pulumi.Output.secret(pulumi.Output.all(
+                    certificate.certificate_pem, certificate.private_key_pkcs8_pem, certificate.ca_certificate_pem,
+                ).apply(lambda pems: {"broker.cert.pem": pems[0], "broker.key-pk8.pem": pems[1],
+                                      "ca.cert.pem": pems[2]})),
+            ))
+        web_port = ports.PULSAR_WEB_TLS if tls else ports.PULSAR_WEB
+        self._module(kube.ModuleSpec(
+            name="pulsar",
+            image=self._image("pulsar"),
+            ports={"broker": ports.PULSAR_BROKER, "broker-tls": ports.PULSAR_BROKER_TLS,
+                   "web": ports.PULSAR_WEB, "web-tls": ports.PULSAR_WEB_TLS},
+            stateful=True,
+            command=["bin/pulsar", "standalone", "-nss"],
+            config=config,
+            data=self._data("pulsar", "pulsar-data", "/pulsar/data"),
+            readiness=kube.tcp_probe(web_port, initial_delay=20),
+            liveness=kube.tcp_probe(web_port, initial_delay=60),
+        ))
+        public = kube.public_service(
+            f"{self._name}-pulsar-public", service_name=PULSAR_PUBLIC_SERVICE, module="pulsar",
+            instance=self._instance, namespace=self.namespace, ports={"tls-port": ports.PULSAR_BROKER_TLS},
+            exposure_type=exposure.type, annotations=exposure.load_balancer_annotations, opts=self._child,
+        )
+        self.pulsar_tls_host = kube.service_address(public, exposure.type, exposure.node_address,
+                                                    self._dns(PULSAR_PUBLIC_SERVICE))
+        self.pulsar_tls_port = kube.service_port(public, "tls-port", node_port)
+
+    def _add_fateboard(self, password: pulumi.Output[str]) -> None:
+        party = self._party
+        properties = pulumi.Output.secret(password).apply(lambda pw: {
+            "application.properties": fateboard_application_properties(
+                fateflow_url=f"http://fateflow:{ports.FATEFLOW_HTTP}", username=party.fateboard_username,
+                password=pw)
+        })
+        self._module(kube.ModuleSpec(
+            name="fateboard",
+            image=self._image("fateboard"),
+            ports={"http": ports.FATEBOARD_HTTP},
+            config=[kube.ConfigFiles(name="fateboard-config", mount_path=self._paths.fateboard_conf_dir,
+                                     files=properties, secret=True, file_names=("application.properties",))],
+            readiness=kube.tcp_probe(ports.FATEBOARD_HTTP, initial_delay=10),
+            liveness=kube.tcp_probe(ports.FATEBOARD_HTTP, initial_delay=60),
+        ))
+        self._ingress("fateboard", ports.FATEBOARD_HTTP)
+
+    def _add_client(self) -> None:
+        party = self._party
+        self._module(kube.ModuleSpec(
+            name="client",
+            image=self._image("client"),
+            ports={"notebook": ports.NOTEBOOK_HTTP},
+            stateful=True,
+            service_name="notebook",
+            env=[
+                {"name": "partyId", "value": str(party.party_id)},
+                {"name": "FATE_FLOW_IP", "value": "fateflow"},
+                {"name": "FATE_FLOW_PORT", "value": str(ports.FATEFLOW_HTTP)},
+            ],
+            data=self._data("client", "persistence", "/data/projects/fate/persistence"),
+            readiness=kube.tcp_probe(ports.NOTEBOOK_HTTP, initial_delay=10),
+            liveness=kube.tcp_probe(ports.NOTEBOOK_HTTP, initial_delay=60),
+        ))
+        self._ingress("notebook", ports.NOTEBOOK_HTTP)
+
+    def _ingress(self, service: str, port: int) -> None:
+        ingress = self._party.ingress
+        if not ingress.enabled:
+            return
+        host = f"{self._party.party_id}.{service}.{ingress.domain}"
+        k8s.networking.v1.Ingress(
+            f"{self._name}-{service}-ingress",
+            metadata={"name": service, "namespace": self.namespace, "labels": kube.labels(service, self._instance)},
+            spec={
+                "ingress_class_name": ingress.class_name,
+                "rules": [{"host": host, "http": {"paths": [{
+                    "path": "/", "path_type": "Prefix",
+                    "backend": {"service": {"name": service, "port": {"number": port}}},
+                }]}}],
+                "tls": [{"hosts": [host], "secret_name": ingress.tls_secret}] if ingress.tls_secret else [],
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]),
+        )
+
+    def _add_spark(self, service_conf: pulumi.Output[dict[str, str]]) -> None:
+        party = self._party
+        if party.spark.external is not None:
+            return
+        self._module(kube.ModuleSpec(
+            name="spark-master",
+            image=self._image("spark-master"),
+            ports={"master": ports.SPARK_MASTER, "rest": ports.SPARK_MASTER_REST, "ui": ports.SPARK_MASTER_UI},
+            readiness=kube.tcp_probe(ports.SPARK_MASTER, initial_delay=10),
+            liveness=kube.tcp_probe(ports.SPARK_MASTER, initial_delay=60),
+        ))
+        self._module(kube.ModuleSpec(
+            name="spark-worker",
+            image=self._image("spark-worker"),
+            ports={"ui": ports.SPARK_WORKER_UI},
+            replicas=party.spark.workers,
+            # FATE's code runs inside the executors and reads the same service_conf.yaml as FATE Flow.
+            config=[kube.ConfigFiles(name="fateflow-service-conf", mount_path=self._paths.service_conf_dir,
+                                     files=service_conf, secret=True, managed=False,
+                                     file_names=("service_conf.yaml",))],
+            readiness=kube.tcp_probe(ports.SPARK_WORKER_UI, initial_delay=10),
+            liveness=kube.tcp_probe(ports.SPARK_WORKER_UI, initial_delay=60),
+        ))
+
+    def _add_hdfs(self) -> None:
+        party = self._party
+        if party.hdfs.external is not None:
+            return
+        default_fs = [{"name": "CORE_CONF_fs_defaultFS", "value": f"hdfs://namenode:{ports.HDFS_NAMENODE_RPC}"}]
+        self._module(kube.ModuleSpec(
+            name="namenode",
+            image=self._image("hadoop-namenode"),
+            ports={"rpc": ports.HDFS_NAMENODE_RPC, "http": ports.HDFS_NAMENODE_HTTP},
+            stateful=True,
+            env=[*default_fs, {"name": "CLUSTER_NAME", "value": f"fate-{party.party_id}"}],
+            data=self._data("namenode", "dfs", "/hadoop/dfs/name"),
+            readiness=kube.tcp_probe(ports.HDFS_NAMENODE_RPC, initial_delay=10),
+            liveness=kube.tcp_probe(ports.HDFS_NAMENODE_RPC, initial_delay=60),
+        ))
+        self._module(kube.ModuleSpec(
+            name="datanode",
+            image=self._image("hadoop-datanode"),
+            ports={"http": ports.HDFS_DATANODE_HTTP},
+            stateful=True,
+            headless_service=True,
+            replicas=party.hdfs.datanodes,
+            env=[*default_fs, {"name": "SERVICE_PRECONDITION", "value": f"namenode:{ports.HDFS_NAMENODE_HTTP}"}],
+            data=self._data("datanode", "dfs", "/hadoop/dfs/data"),
+            readiness=kube.tcp_probe(ports.HDFS_DATANODE_HTTP, initial_delay=10),
+            liveness=kube.tcp_probe(ports.HDFS_DATANODE_HTTP, initial_delay=60),
+        ))

@@ -1,0 +1,149 @@
+"""FateExchange: the federation's exchange, Traffic Server (SNI tunnel on 443) and nginx (FATE Flow).
+
+Replaces KubeFATE's `fate-exchange` chart and FedLCM's route-table rebuild: the routes come from
+FederationRoutes, and a route change reaches the running servers in place (ConfigMaps mounted as
+directories, reloaded by the servers themselves) instead of by deleting pods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import ats_runtime, kube
+from components.certificates import FederationCa, proxy_key, sign
+from components.fateconf import ports
+from components.fateconf.paths import config_paths
+from components.fateconf.routes import exchange_nginx_route_table_yaml
+from components.fateconf.settings import Endpoint
+from components.fateconf.versions import image
+from components.federation_routes import FederationRoutes
+from stacks.config import ExchangeConfig
+
+TRAFFIC_SERVER_SERVICE = "traffic-server"
+EXCHANGE_NGINX_SERVICE = "nginx"
+TRAFFIC_SERVER_CERT_SECRET = "traffic-server-cert"
+
+
+@dataclass(frozen=True)
+class FateExchangeArgs:
+    config: ExchangeConfig
+    routes: FederationRoutes
+    ca: FederationCa | None
+    """None in bring-your-own-PKI mode: config.pki.existingSecret holds the proxy certificate and CA."""
+    in_cluster: bool = False
+
+
+class FateExchange(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+    nginx_host: pulumi.Output[str | None]
+    nginx_http_port: pulumi.Output[int | None]
+    nginx_grpc_port: pulumi.Output[int | None]
+    traffic_server_host: pulumi.Output[str | None]
+    traffic_server_port: pulumi.Output[int | None]
+    existing_ca_cert_pem: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: FateExchangeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fate:index:FateExchange", name, None, opts)
+        config = args.config
+        instance = f"exchange-{config.party_id}"
+        child = pulumi.ResourceOptions(parent=self)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": config.namespace, "labels": kube.namespace_labels(instance)},
+            opts=child,
+        )
+        self.namespace = ns.metadata.name
+        module_opts = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        exposure = config.exposure
+        node_port = exposure.type == "NodePort"
+
+        cert_secret = self._proxy_certificate(name, args, ns)
+        traffic_server = kube.ModuleSpec(
+            name="traffic-server",
+            image=ats_runtime.TRAFFIC_SERVER_IMAGE,
+            ports={"tls": ports.TRAFFIC_SERVER_TLS},
+            image_pull_secrets=tuple(config.image_pull_secrets),
+            service_name="traffic-server-internal",
+            **ats_runtime.module_settings(args.routes.sni_routes, cert_secret),
+        )
+        kube.Module(f"{name}-traffic-server", traffic_server, self.namespace, instance, opts=module_opts)
+
+        paths = config_paths(config.nginx_fate_version)
+        route_table = exchange_nginx_route_table_yaml(
+            Endpoint(host="nginx-internal", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            args.routes.nginx_routes,
+        )
+        nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
+        kube.Module(f"{name}-nginx", kube.ModuleSpec(
+            name="nginx",
+            image=image("nginx", config.nginx_fate_version, registry=config.registry),
+            ports=nginx_ports,
+            image_pull_secrets=tuple(config.image_pull_secrets),
+            service_name="nginx-internal",
+            config=[kube.ConfigFiles(name="nginx-route-table", mount_path=paths.nginx_conf_dir,
+                                     files={"route_table.yaml": route_table}, file_names=("route_table.yaml",))],
+            readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
+            liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
+        ), self.namespace, instance, opts=module_opts)
+
+        public = {}
+        for service, module, service_ports in (
+            (TRAFFIC_SERVER_SERVICE, "traffic-server", {"tls": ports.TRAFFIC_SERVER_TLS}),
+            (EXCHANGE_NGINX_SERVICE, "nginx", nginx_ports),
+        ):
+            public[service] = kube.public_service(
+                f"{name}-{service}-public", service_name=service, module=module, instance=instance,
+                namespace=self.namespace, ports=service_ports, exposure_type=exposure.type,
+                annotations=exposure.load_balancer_annotations, opts=module_opts,
+            )
+        dns = {s: kube.cluster_dns(s, config.namespace) for s in public}
+        self.traffic_server_host = kube.service_address(public[TRAFFIC_SERVER_SERVICE], exposure.type,
+                                                        exposure.node_address, dns[TRAFFIC_SERVER_SERVICE])
+        self.traffic_server_port = kube.service_port(public[TRAFFIC_SERVER_SERVICE], "tls", node_port)
+        self.nginx_host = kube.service_address(public[EXCHANGE_NGINX_SERVICE], exposure.type,
+                                               exposure.node_address, dns[EXCHANGE_NGINX_SERVICE])
+        self.nginx_http_port = kube.service_port(public[EXCHANGE_NGINX_SERVICE], "http", node_port)
+        self.nginx_grpc_port = kube.service_port(public[EXCHANGE_NGINX_SERVICE], "grpc", node_port)
+        self.register_outputs({
+            "namespace": self.namespace,
+            "trafficServerHost": self.traffic_server_host,
+            "nginxHost": self.nginx_host,
+        })
+
+    def _proxy_certificate(self, name: str, args: FateExchangeArgs, ns: k8s.core.v1.Namespace) -> str:
+        """The proxy certificate (CN proxy.<domain>) in the `traffic-server-cert` Secret; its name."""
+        config = args.config
+        self.existing_ca_cert_pem = pulumi.Output.from_input(None)
+        if args.ca is None:
+            assert config.pki.existing_secret is not None
+            existing = k8s.core.v1.Secret.get(
+                f"{name}-existing-pki", f"{config.namespace}/{config.pki.existing_secret}",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+            )
+            self.existing_ca_cert_pem = existing.data.apply(
+                lambda data: _decode((data or {}).get("ca.cert.pem")))
+            return config.pki.existing_secret
+        child = pulumi.ResourceOptions(parent=self)
+        key = proxy_key(f"{name}-proxy", config.domain, child)
+        assert key.csr_pem is not None
+        cert = sign(f"{name}-proxy-cert", args.ca, key.csr_pem, config.pki.certificate_validity_hours, child)
+        k8s.core.v1.Secret(
+            f"{name}-proxy-cert-secret",
+            metadata={"name": TRAFFIC_SERVER_CERT_SECRET, "namespace": config.namespace,
+                      "labels": kube.labels("traffic-server", f"exchange-{config.party_id}")},
+            type="Opaque",
+            string_data=pulumi.Output.secret(pulumi.Output.all(cert, key.private_key_pem, args.ca.certificate_pem)
+                                             .apply(lambda pems: {"proxy.cert.pem": pems[0], "proxy.key.pem": pems[1],
+                                                                  "ca.cert.pem": pems[2]})),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+        )
+        return TRAFFIC_SERVER_CERT_SECRET
+
+
+def _decode(value: str | None) -> str | None:
+    import base64
+
+    return base64.b64decode(value).decode() if value else None

@@ -1,0 +1,410 @@
+"""Kubernetes building blocks shared by every component: labels, security, probes, sizing, workloads.
+
+One place for the facts every object repeats (labels, the security baseline, how config changes roll
+pods, how stateful volumes outlive a destroy), so components only say what is specific to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+PART_OF = "fate-federation"
+MANAGED_BY = "pulumi"
+PSA_ENFORCE = "baseline"
+"""Pod Security Admission level enforced on our namespaces (PodSecurityPolicy is gone since 1.25).
+
+FATE's images run as root (MySQL's entrypoint changes owners, Pulsar and Hadoop write as root), so the
+enforced level is `baseline`; `restricted` is warned and audited so the gap stays visible.
+"""
+CONFIG_CHECKSUM_ANNOTATION = "fate-federation/config-checksum"
+
+
+def labels(component: str, instance: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The app.kubernetes.io labels on every object (spelled right: selectors depend on them)."""
+    return {
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        **(extra or {}),
+    }
+
+
+def selector(component: str, instance: str) -> dict[str, str]:
+    """The stable subset of `labels` used in selectors (selectors are immutable once created)."""
+    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
+
+
+def namespace_labels(instance: str) -> dict[str, str]:
+    return {
+        **labels("namespace", instance),
+        "pod-security.kubernetes.io/enforce": PSA_ENFORCE,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }
+
+
+# --- sizing --------------------------------------------------------------------------------------
+
+Sizing = Literal["dev", "production"]
+
+_DEV = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+_PRODUCTION = {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"cpu": "4", "memory": "8Gi"}}
+_PRODUCTION_SPARK_WORKER = {"requests": {"cpu": "8", "memory": "16Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}}
+_SMALL_HELPERS = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+
+DEV_VOLUME_SIZE = "1Gi"
+PRODUCTION_VOLUME_SIZE = "5Gi"
+"""The seed reference architecture: >= 4 vCPU / 8 GiB per pod, spark worker >= 8 / 16, volumes >= 5 GiB."""
+
+
+def resources(
+    module: str, sizing: Sizing, override: tuple[str, str] | None = None, *, helper: bool = False
+) -> dict[str, Any]:
+    """Requests and limits for a module: the preset, or the user's (cpu, memory) for both."""
+    if override is not None:
+        cpu, memory = override
+        return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
+    if helper:
+        return _SMALL_HELPERS
+    if sizing == "production":
+        return _PRODUCTION_SPARK_WORKER if module == "spark-worker" else _PRODUCTION
+    return _DEV
+
+
+def volume_size(sizing: Sizing, override: str | None) -> str:
+    return override or (PRODUCTION_VOLUME_SIZE if sizing == "production" else DEV_VOLUME_SIZE)
+
+
+# --- probes and security -------------------------------------------------------------------------
+
+
+def tcp_probe(port: int, initial_delay: int = 10, period: int = 10, failures: int = 6) -> dict[str, Any]:
+    return {
+        "tcp_socket": {"port": port},
+        "initial_delay_seconds": initial_delay,
+        "period_seconds": period,
+        "failure_threshold": failures,
+        "timeout_seconds": 5,
+    }
+
+
+def http_probe(path: str, port: int, initial_delay: int = 10, period: int = 10, failures: int = 6) -> dict[str, Any]:
+    return {
+        "http_get": {"path": path, "port": port},
+        "initial_delay_seconds": initial_delay,
+        "period_seconds": period,
+        "failure_threshold": failures,
+        "timeout_seconds": 5,
+    }
+
+
+def container_security(run_as_user: int | None = None) -> dict[str, Any]:
+    """No privilege escalation, default seccomp, only the capabilities root images need to start."""
+    context: dict[str, Any] = {
+        "allow_privilege_escalation": False,
+        "privileged": False,
+        "seccomp_profile": {"type": "RuntimeDefault"},
+    }
+    if run_as_user is not None:
+        context.update(run_as_user=run_as_user, run_as_non_root=True, capabilities={"drop": ["ALL"]})
+    else:
+        context["capabilities"] = {"drop": ["NET_RAW"]}
+    return context
+
+
+# --- config files ----------------------------------------------------------------------------------
+
+
+def checksum(content: pulumi.Input[Mapping[str, str]]) -> pulumi.Output[str]:
+    """A digest of config file contents for a pod-template annotation: a change rolls the pods.
+
+    The digest is not secret even when the files are (a SHA-256 of a file with a generated password
+    reveals nothing), so it is unsecreted to keep the workload's spec readable in previews.
+    """
+    digest = pulumi.Output.from_input(content).apply(
+        lambda files: hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    )
+    return pulumi.Output.unsecret(digest)
+
+
+@dataclass(frozen=True)
+class ConfigFiles:
+    """Files a module reads, kept in one ConfigMap or Secret and mounted as a directory.
+
+    Mounted as a directory (never subPath) so that kubelet updates the files in running pods; with
+    `rolls_pods` the pods are also restarted on change (for programs that read config only at start).
+    """
+
+    name: str
+    mount_path: str
+    files: pulumi.Input[Mapping[str, str]]
+    secret: bool = False
+    rolls_pods: bool = True
+    file_names: Sequence[str] = ()
+    """When set, each named file is mounted alone (subPath) into mount_path, beside the image's own
+    files there; only allowed for files read at start, so `rolls_pods` must stay on."""
+    managed: bool = True
+    """False when another module owns the object and this one only mounts it."""
+
+    def __post_init__(self) -> None:
+        if self.file_names and not self.rolls_pods:
+            raise ValueError(f"{self.name}: files mounted one by one are not updated in place; keep rolls_pods")
+
+
+@dataclass(frozen=True)
+class DataVolume:
+    """A module's stateful volume: a claim template (retained on destroy by default) or an existing claim."""
+
+    name: str
+    mount_path: str
+    size: str
+    storage_class: str | None = None
+    existing_claim: str | None = None
+    persistent: bool = True
+    sub_paths: Mapping[str, str] = field(default_factory=dict)
+    """Optional sub-directory -> mount path, to keep several data directories on one volume."""
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """One FATE module as Kubernetes sees it: a workload with its config, volume and Service."""
+
+    name: str
+    image: str
+    ports: Mapping[str, int]
+    sizing: Sizing = "dev"
+    resources_override: tuple[str, str] | None = None
+    replicas: int = 1
+    stateful: bool = False
+    command: Sequence[str] | None = None
+    args: Sequence[str] | None = None
+    env: Sequence[Mapping[str, Any]] = ()
+    config: Sequence[ConfigFiles] = ()
+    extra_volumes: Sequence[Mapping[str, Any]] = ()
+    extra_mounts: Sequence[Mapping[str, Any]] = ()
+    data: DataVolume | None = None
+    readiness: Mapping[str, Any] | None = None
+    liveness: Mapping[str, Any] | None = None
+    run_as_user: int | None = None
+    init_containers: Sequence[Mapping[str, Any]] = ()
+    sidecars: Sequence[Mapping[str, Any]] = ()
+    service_account: pulumi.Input[str] | None = None
+    automount_token: bool = False
+    image_pull_secrets: Sequence[str] = ()
+    service_name: str | None = None
+    headless_service: bool = False
+    retain_volumes: bool = True
+    extra_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def service_ports(ports: Mapping[str, int]) -> list[dict[str, Any]]:
+    return [{"name": name, "port": port, "target_port": port, "protocol": "TCP"} for name, port in ports.items()]
+
+
+class Module(pulumi.ComponentResource):
+    """A FATE module: its config objects, its Deployment or StatefulSet, and its in-cluster Service.
+
+    Public Services (LoadBalancer / NodePort) are added by the owning component, which knows the
+    exposure; this keeps every module the same shape.
+    """
+
+    workload: k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment
+    service: k8s.core.v1.Service
+
+    def __init__(
+        self, name: str, spec: ModuleSpec, namespace: pulumi.Input[str], instance: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("fate:kubernetes:Module", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        module_labels = labels(spec.name, instance, spec.extra_labels)
+        volumes: list[Any] = list(spec.extra_volumes)
+        mounts: list[Any] = list(spec.extra_mounts)
+        rolling: list[pulumi.Input[Mapping[str, str]]] = []
+        for files in spec.config:
+            metadata = {"name": files.name, "namespace": namespace, "labels": module_labels}
+            if files.secret:
+                if files.managed:
+                    k8s.core.v1.Secret(f"{name}-{files.name}", metadata=metadata, type="Opaque",
+                                       string_data=files.files, opts=child)
+                volumes.append({"name": files.name, "secret": {"secret_name": files.name}})
+            else:
+                if files.managed:
+                    k8s.core.v1.ConfigMap(f"{name}-{files.name}", metadata=metadata, data=files.files, opts=child)
+                volumes.append({"name": files.name, "config_map": {"name": files.name}})
+            if files.file_names:
+                mounts.extend(
+                    {"name": files.name, "mount_path": f"{files.mount_path.rstrip('/')}/{file}", "sub_path": file,
+                     "read_only": True}
+                    for file in files.file_names
+                )
+            else:
+                mounts.append({"name": files.name, "mount_path": files.mount_path, "read_only": True})
+            if files.rolls_pods:
+                rolling.append(files.files)
+
+        claim_templates: list[Any] = []
+        if spec.data is not None:
+            data = spec.data
+            if data.sub_paths:
+                mounts.extend({"name": data.name, "mount_path": path, "sub_path": sub}
+                              for sub, path in data.sub_paths.items())
+            else:
+                mounts.append({"name": data.name, "mount_path": data.mount_path})
+            if not data.persistent:
+                volumes.append({"name": data.name, "empty_dir": {}})
+            elif data.existing_claim:
+                volumes.append({"name": data.name, "persistent_volume_claim": {"claim_name": data.existing_claim}})
+            else:
+                claim_templates.append({
+                    "metadata": {"name": data.name, "labels": module_labels},
+                    "spec": {
+                        "access_modes": ["ReadWriteOnce"],
+                        "storage_class_name": data.storage_class,
+                        "resources": {"requests": {"storage": data.size}},
+                    },
+                })
+
+        container: dict[str, Any] = {
+            "name": spec.name,
+            "image": spec.image,
+            "image_pull_policy": "IfNotPresent",
+            "ports": [{"name": n[:15], "container_port": p} for n, p in spec.ports.items()],
+            "env": list(spec.env),
+            "volume_mounts": mounts,
+            "resources": resources(spec.name, spec.sizing, spec.resources_override),
+            "security_context": container_security(spec.run_as_user),
+            "readiness_probe": spec.readiness,
+            "liveness_probe": spec.liveness,
+        }
+        if spec.command is not None:
+            container["command"] = list(spec.command)
+        if spec.args is not None:
+            container["args"] = list(spec.args)
+
+        annotations = {CONFIG_CHECKSUM_ANNOTATION: checksum(pulumi.Output.all(*rolling))} if rolling else {}
+        pod_template = {
+            "metadata": {"labels": module_labels, "annotations": annotations},
+            "spec": {
+                "containers": [container, *spec.sidecars],
+                "init_containers": list(spec.init_containers),
+                "volumes": volumes,
+                "service_account_name": spec.service_account,
+                "automount_service_account_token": spec.automount_token,
+                "image_pull_secrets": [{"name": s} for s in spec.image_pull_secrets],
+                "security_context": {"seccomp_profile": {"type": "RuntimeDefault"}},
+                "enable_service_links": False,
+            },
+        }
+        service_name = spec.service_name or spec.name
+        metadata = {"name": spec.name, "namespace": namespace, "labels": module_labels}
+        match_labels = {"match_labels": selector(spec.name, instance)}
+        if spec.stateful:
+            retention = "Retain" if spec.retain_volumes else "Delete"
+            self.workload = k8s.apps.v1.StatefulSet(
+                name, metadata=metadata,
+                spec={
+                    "service_name": service_name,
+                    "replicas": spec.replicas,
+                    "selector": match_labels,
+                    "template": pod_template,
+                    "volume_claim_templates": claim_templates,
+                    "persistent_volume_claim_retention_policy": {"when_deleted": retention, "when_scaled": "Retain"},
+                    "pod_management_policy": "Parallel",
+                },
+                opts=child,
+            )
+        else:
+            self.workload = k8s.apps.v1.Deployment(
+                name, metadata=metadata,
+                spec={
+                    "replicas": spec.replicas,
+                    "selector": match_labels,
+                    "template": pod_template,
+                    "strategy": {"type": "Recreate" if spec.data else "RollingUpdate"},
+                },
+                opts=child,
+            )
+        self.service = k8s.core.v1.Service(
+            f"{name}-svc",
+            metadata={"name": service_name, "namespace": namespace, "labels": module_labels},
+            spec={
+                "type": "ClusterIP",
+                "cluster_ip": "None" if spec.headless_service else None,
+                "publish_not_ready_addresses": True if spec.headless_service else None,
+                "selector": selector(spec.name, instance),
+                "ports": service_ports(spec.ports),
+            },
+            opts=child,
+        )
+        self.register_outputs({"service": self.service.metadata.name})
+
+
+ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
+
+
+def public_service(
+    name: str, *, service_name: str, module: str, instance: str, namespace: pulumi.Input[str],
+    ports: Mapping[str, int], exposure_type: ExposureType,
+    annotations: Mapping[str, str] | None, opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.Service:
+    """A Service other parties reach (LoadBalancer, or NodePort on a node address)."""
+    return k8s.core.v1.Service(
+        name,
+        metadata={"name": service_name, "namespace": namespace, "labels": labels(module, instance),
+                  "annotations": dict(annotations or {})},
+        spec={"type": exposure_type, "selector": selector(module, instance), "ports": service_ports(ports)},
+        opts=opts,
+    )
+
+
+def cluster_dns(service: str, namespace: str) -> str:
+    return f"{service}.{namespace}.svc.cluster.local"
+
+
+def service_address(
+    service: k8s.core.v1.Service, exposure_type: ExposureType, node_address: str | None, dns_name: str
+) -> pulumi.Output[str | None]:
+    """The address other parties dial: the load balancer's ip or hostname, the node address, or (in one
+    cluster) the service's DNS name.
+
+    None (never "") while Kubernetes has not assigned one, so callers report a pending state.
+    """
+    if exposure_type == "NodePort":
+        return pulumi.Output.from_input(node_address)
+    if exposure_type == "ClusterIP":
+        return pulumi.Output.from_input(dns_name)
+
+    def first_ingress(status: Any) -> str | None:
+        ingress = ((status or {}).get("load_balancer") or {}).get("ingress") if isinstance(status, dict) else (
+            getattr(getattr(status, "load_balancer", None), "ingress", None) if status else None)
+        if not ingress:
+            return None
+        entry = ingress[0]
+        get = entry.get if isinstance(entry, dict) else lambda k: getattr(entry, k, None)
+        return get("ip") or get("hostname") or None
+
+    return service.status.apply(first_ingress)
+
+
+def service_port(service: k8s.core.v1.Service, port_name: str, node_port: bool) -> pulumi.Output[int | None]:
+    """The port other parties dial: the Service port, or the node port Kubernetes assigned."""
+
+    def pick(ports: Any) -> int | None:
+        for port in ports or []:
+            get = port.get if isinstance(port, dict) else lambda k, p=port: getattr(p, k, None)
+            if get("name") == port_name:
+                value = get("node_port") if node_port else get("port")
+                return int(value) if value else None
+        return None
+
+    return service.spec.ports.apply(pick)

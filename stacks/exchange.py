@@ -1,0 +1,128 @@
+"""The exchange stack: the federation CA, the Traffic Server SNI tunnel and nginx, routes to every party."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.certificates import FederationCa
+from components.fate_exchange import FateExchange, FateExchangeArgs
+from components.fateconf.settings import Endpoint
+from components.federation_routes import FederationRoutes, Member, PendingMember
+from stacks import contract
+from stacks.config import CONFIG_NAMESPACE, ConfigError, ExchangeConfig, PartyEntry, StackSettings
+from stacks.provider import kubernetes_provider
+
+
+def _member_from_outputs(entry_stack: str, outputs: dict[str, Any]) -> Member | PendingMember:
+    party_id = int(outputs["partyId"])
+    endpoints = outputs.get("endpoints") or {}
+    pulsar = endpoints.get("pulsarTls") or {}
+    nginx = endpoints.get("nginx") or {}
+    if not pulsar.get("host") or not pulsar.get("port") or not nginx.get("host") or not nginx.get("httpPort"):
+        return PendingMember(entry_stack, f"party {party_id} has no public address yet (load balancer pending)",
+                             party_id)
+    return Member(
+        party_id=party_id,
+        source=entry_stack,
+        pulsar_tls_host=pulsar["host"],
+        pulsar_tls_port=int(pulsar["port"]),
+        nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
+        csr_pem=outputs.get("csrPem"),
+    )
+
+
+def _member_from_static(entry: PartyEntry) -> Member:
+    static = entry.static
+    assert static is not None
+    return Member(
+        party_id=static.party_id,
+        source=f"static party {static.party_id}",
+        pulsar_tls_host=static.pulsar_tls.host,
+        pulsar_tls_port=static.pulsar_tls.port,
+        nginx=Endpoint(host=static.nginx.host, http_port=static.nginx.http_port, grpc_port=static.nginx.grpc_port),
+        csr_pem=static.csr_pem,
+    )
+
+
+async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[PendingMember]]:
+    """Every listed party, read and checked before any resource is registered."""
+    members: list[Member] = []
+    pending: list[PendingMember] = []
+    for index, entry in enumerate(config.parties):
+        if entry.static is not None:
+            members.append(_member_from_static(entry))
+            continue
+        assert entry.stack is not None
+        outputs = await contract.read_stack(f"party-ref-{index}-{entry.stack.split('/')[-1]}", entry.stack, "party")
+        if isinstance(outputs, contract.Pending):
+            pending.append(PendingMember(entry.stack, outputs.reason))
+            continue
+        found = _member_from_outputs(entry.stack, outputs)
+        (members if isinstance(found, Member) else pending).append(found)  # type: ignore[arg-type]
+    check_member_ids(config, members, pending)
+    return members, pending
+
+
+def check_member_ids(config: ExchangeConfig, members: list[Member], pending: list[PendingMember]) -> None:
+    """Two members with one party id, or a member with the exchange's id, would misroute traffic."""
+    seen: dict[int, str] = {}
+    for party_id, source in [(m.party_id, m.source) for m in members] + [
+        (p.party_id, p.source) for p in pending if p.party_id is not None
+    ]:
+        if party_id == config.party_id:
+            raise ConfigError(
+                f"invalid stack config:\n  {CONFIG_NAMESPACE}:exchange.parties: {source} has party id {party_id}, "
+                "which is the exchange's own partyId: change exchange.partyId or that party's id"
+            )
+        if party_id in seen:
+            raise ConfigError(
+                f"invalid stack config:\n  {CONFIG_NAMESPACE}:exchange.parties: {seen[party_id]} and {source} "
+                f"both have party id {party_id}: party ids must be unique in a federation"
+            )
+        seen[party_id] = source
+
+
+def exchange_outputs(config: ExchangeConfig, exchange: FateExchange, routes: FederationRoutes,
+                     ca_cert_pem: pulumi.Input[str | None]) -> dict[str, Any]:
+    """The exchange side of the outputs contract (docs/outputs.md)."""
+    return {
+        "schemaVersion": contract.SCHEMA_VERSION,
+        "role": "exchange",
+        "partyId": config.party_id,
+        "domain": config.domain,
+        "namespace": exchange.namespace,
+        "endpoints": {
+            "nginx": {"host": exchange.nginx_host, "httpPort": exchange.nginx_http_port,
+                      "grpcPort": exchange.nginx_grpc_port},
+            "trafficServer": {"host": exchange.traffic_server_host, "port": exchange.traffic_server_port},
+        },
+        "caCertPem": ca_cert_pem,
+        "parties": routes.parties,
+        "pendingParties": routes.pending,
+    }
+
+
+def deploy_exchange(config: ExchangeConfig, members: list[Member], pending: list[PendingMember],
+                    opts: pulumi.ResourceOptions, *, in_cluster: bool = False
+                    ) -> tuple[FateExchange, FederationRoutes, pulumi.Input[str | None]]:
+    """CA, routes and the exchange workloads; shared by the exchange stack and the local stack."""
+    ca = FederationCa("federation-ca", config.domain, config.pki.ca_validity_hours, opts) \
+        if config.pki.mode == "managed" else None
+    routes = FederationRoutes(
+        "federation-routes", domain=config.domain, ca=ca, members=members, pending=pending,
+        certificate_validity_hours=config.pki.certificate_validity_hours, opts=opts,
+    )
+    exchange = FateExchange("exchange", FateExchangeArgs(config=config, routes=routes, ca=ca,
+                                                         in_cluster=in_cluster), opts=opts)
+    return exchange, routes, (ca.certificate_pem if ca else exchange.existing_ca_cert_pem)
+
+
+async def run(settings: StackSettings) -> dict[str, Any]:
+    config = settings.exchange
+    assert config is not None
+    members, pending = await read_members(config)
+    provider = kubernetes_provider("exchange", settings.kubernetes, required=True)
+    exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider))
+    return exchange_outputs(config, exchange, routes, ca_cert)

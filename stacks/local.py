@@ -1,0 +1,90 @@
+"""The local all-in-one stack: exchange + parties in ONE cluster (kind, minikube, k3d, Docker Desktop).
+
+The same components as the federation, wired directly instead of through StackReferences, with service
+DNS instead of load balancers. The parties' CSRs are made and signed in one program, so the whole
+bootstrap (exchange, party, exchange, party) is a single `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.certificates import party_key
+from components.fate_cluster import (
+    NGINX_SERVICE,
+    PULSAR_PUBLIC_SERVICE,
+    ExchangeWiring,
+    FateCluster,
+    FateClusterArgs,
+    PulsarCertificate,
+)
+from components.fate_exchange import EXCHANGE_NGINX_SERVICE, TRAFFIC_SERVER_SERVICE
+from components.fateconf import ports
+from components.fateconf.settings import Endpoint, PulsarExchange
+from components.federation_routes import Member
+from components.kube import cluster_dns
+from stacks import contract
+from stacks.config import Exposure, PartyConfig, StackSettings
+from stacks.exchange import deploy_exchange, exchange_outputs
+from stacks.party import ExchangeView, party_outputs
+from stacks.provider import kubernetes_provider
+
+IN_CLUSTER = Exposure(type="ClusterIP")
+
+
+def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Member:
+    namespace = party.resolved_namespace
+    return Member(
+        party_id=party.party_id,
+        source=f"local party {party.party_id}",
+        pulsar_tls_host=cluster_dns(PULSAR_PUBLIC_SERVICE, namespace),
+        pulsar_tls_port=ports.PULSAR_BROKER_TLS,
+        nginx=Endpoint(host=cluster_dns(NGINX_SERVICE, namespace), http_port=ports.NGINX_HTTP,
+                       grpc_port=ports.NGINX_GRPC),
+        csr_pem=csr_pem,
+        csr_checked=False,
+    )
+
+
+async def run(settings: StackSettings) -> dict[str, Any]:
+    local = settings.local
+    assert local is not None
+    provider = kubernetes_provider("local", settings.kubernetes, required=False)
+    opts = pulumi.ResourceOptions(provider=provider)
+    exchange_config = local.exchange.model_copy(update={"exposure": IN_CLUSTER, "parties": []})
+    domain = exchange_config.domain
+    parties = [p.model_copy(update={"exposure": IN_CLUSTER}) for p in local.parties]
+
+    keys = {p.party_id: party_key(f"broker-{p.party_id}", p.party_id, domain, opts) for p in parties}
+    members = [local_member(p, keys[p.party_id].csr_pem) for p in parties]
+    exchange, routes, ca_cert = deploy_exchange(exchange_config, members, [], opts, in_cluster=True)
+
+    wiring = ExchangeWiring(
+        nginx=Endpoint(host=cluster_dns(EXCHANGE_NGINX_SERVICE, exchange_config.namespace),
+                       http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+        pulsar=PulsarExchange(proxy_host=cluster_dns(TRAFFIC_SERVER_SERVICE, exchange_config.namespace),
+                              proxy_port=ports.TRAFFIC_SERVER_TLS, domain=domain),
+    )
+    party_outputs_by_id: dict[str, Any] = {}
+    for party in parties:
+        key = keys[party.party_id]
+        certificate = routes.parties[str(party.party_id)]["certificatePem"]
+        cluster = FateCluster(
+            f"party-{party.party_id}",
+            FateClusterArgs(party=party, exchange=wiring,
+                            pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert)),
+            opts=opts,
+        )
+        view = ExchangeView(domain=domain, wiring=wiring, ca_cert_pem=None, certificate_pem=None, stack=None)
+        outputs = party_outputs(party, cluster, key, view, {})
+        # Signed in this very program: joined as soon as the objects exist.
+        outputs["joinStatus"] = contract.JOIN_JOINED
+        party_outputs_by_id[str(party.party_id)] = outputs
+    return {
+        "schemaVersion": contract.SCHEMA_VERSION,
+        "role": "local",
+        "exchange": exchange_outputs(exchange_config, exchange, routes, ca_cert),
+        "parties": party_outputs_by_id,
+    }

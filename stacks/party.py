@@ -1,0 +1,160 @@
+"""The party stack: one organisation's FATE cluster, joined to the federation through the exchange.
+
+Reads config and the exchange stack's outputs, wires components, returns the outputs contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.certificates import KeyAndRequest, party_key
+from components.fate_cluster import ExchangeWiring, FateCluster, FateClusterArgs, PulsarCertificate
+from components.fateconf.settings import Endpoint, PulsarExchange
+from components.kubefate_service import KubefateService
+from components.pki import certificate_matches_key
+from stacks import contract
+from stacks.config import CONFIG_NAMESPACE, ExchangeLink, PartyConfig, StackSettings
+from stacks.provider import kubernetes_provider
+
+
+@dataclass(frozen=True)
+class ExchangeView:
+    """What this party knows of the exchange: addresses, CA and (once signed) its own certificate."""
+
+    domain: str
+    wiring: ExchangeWiring
+    ca_cert_pem: str | None
+    certificate_pem: str | None
+    stack: str | None
+
+
+async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | contract.Pending:
+    """The exchange as this party sees it; Pending while the exchange stack has no outputs or no address."""
+    if link.static is not None:
+        static = link.static
+        return ExchangeView(
+            domain=static.domain,
+            wiring=ExchangeWiring(
+                nginx=Endpoint(host=static.nginx.host, http_port=static.nginx.http_port,
+                               grpc_port=static.nginx.grpc_port),
+                pulsar=PulsarExchange(proxy_host=static.traffic_server.host, proxy_port=static.traffic_server.port,
+                                      domain=static.domain),
+            ),
+            ca_cert_pem=static.ca_cert_pem,
+            certificate_pem=static.certificate_pem,
+            stack=None,
+        )
+    assert link.stack is not None
+    outputs = await contract.read_stack("exchange", link.stack, "exchange")
+    if isinstance(outputs, contract.Pending):
+        return outputs
+    if int(outputs["partyId"]) == party_id:
+        raise contract.ContractError(
+            f"{CONFIG_NAMESPACE}:party.partyId {party_id} is the exchange's own party id: give this party another id"
+        )
+    nginx = outputs["endpoints"].get("nginx") or {}
+    ats = outputs["endpoints"].get("trafficServer") or {}
+    if not nginx.get("host") or not ats.get("host"):
+        return contract.Pending(link.stack, f"exchange {link.stack} has no public address yet (load balancer pending)")
+    member = (outputs.get("parties") or {}).get(str(party_id)) or {}
+    return ExchangeView(
+        domain=outputs["domain"],
+        wiring=ExchangeWiring(
+            nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
+            pulsar=PulsarExchange(proxy_host=ats["host"], proxy_port=int(ats["port"]), domain=outputs["domain"]),
+        ),
+        ca_cert_pem=outputs.get("caCertPem"),
+        certificate_pem=member.get("certificatePem"),
+        stack=link.stack,
+    )
+
+
+def join_status(
+    exchange: ExchangeView | contract.Pending, key: KeyAndRequest
+) -> pulumi.Output[str]:
+    """awaiting-exchange -> awaiting-certificate -> joined, as the bootstrap moves on."""
+    if isinstance(exchange, contract.Pending):
+        return pulumi.Output.from_input(contract.JOIN_AWAITING_EXCHANGE)
+    certificate = exchange.certificate_pem
+    if not certificate or not exchange.ca_cert_pem:
+        return pulumi.Output.from_input(contract.JOIN_AWAITING_CERTIFICATE)
+
+    def status(public_key: str) -> str:
+        if certificate_matches_key(certificate, public_key):
+            return contract.JOIN_JOINED
+        pulumi.log.warn("the exchange signed an older key of this party: run `pulumi up` on the exchange stack")
+        return contract.JOIN_AWAITING_CERTIFICATE
+
+    return key.public_key_pem.apply(status)
+
+
+def url(host: pulumi.Input[str | None], port: pulumi.Input[int | None], scheme: str = "http") -> pulumi.Output[str | None]:
+    return pulumi.Output.all(host, port).apply(lambda hp: f"{scheme}://{hp[0]}:{hp[1]}" if hp[0] and hp[1] else None)
+
+
+def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
+                  exchange: ExchangeView | contract.Pending, extra: dict[str, Any]) -> dict[str, Any]:
+    """The party side of the outputs contract (docs/outputs.md)."""
+    ingress = party.ingress
+    web = (lambda service: f"https://{party.party_id}.{service}.{ingress.domain}") if ingress.enabled else (
+        lambda service: None)
+    nginx_url = url(cluster.nginx_host, cluster.nginx_http_port)
+    return {
+        "schemaVersion": contract.SCHEMA_VERSION,
+        "role": "party",
+        "partyId": party.party_id,
+        "namespace": cluster.namespace,
+        "fateVersion": party.fate_version,
+        "endpoints": {
+            "nginx": {"host": cluster.nginx_host, "httpPort": cluster.nginx_http_port,
+                      "grpcPort": cluster.nginx_grpc_port},
+            "pulsarTls": {"host": cluster.pulsar_tls_host, "port": cluster.pulsar_tls_port},
+            "fateflow": nginx_url,
+            "fateboard": web("fateboard"),
+            "notebook": web("notebook"),
+        },
+        "csrPem": key.csr_pem,
+        "joinStatus": join_status(exchange, key),
+        "exchange": {
+            "stack": None if isinstance(exchange, contract.Pending) else exchange.stack,
+            "pending": exchange.reason if isinstance(exchange, contract.Pending) else None,
+        },
+        "fateboardPassword": cluster.fateboard_password,
+        **extra,
+    }
+
+
+async def run(settings: StackSettings) -> dict[str, Any]:
+    party = settings.party
+    link = settings.exchange_link
+    assert party is not None and link is not None
+    exchange = await read_exchange(link, party.party_id)
+    if isinstance(exchange, contract.Pending):
+        pulumi.log.warn(f"party {party.party_id} deploys without federation routes: {exchange.reason}")
+    provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, required=True)
+    opts = pulumi.ResourceOptions(provider=provider)
+    ready = not isinstance(exchange, contract.Pending)
+    key = party_key("broker", party.party_id, exchange.domain if ready else None, opts)
+    certificate = None
+    if ready and exchange.certificate_pem and exchange.ca_cert_pem:
+        certificate = PulsarCertificate(exchange.certificate_pem, key.private_key_pkcs8_pem, exchange.ca_cert_pem)
+    external_password = pulumi.Config(CONFIG_NAMESPACE).get_secret("externalMysqlPassword")
+    if party.mysql.external is not None and external_password is None:
+        raise contract.ContractError(
+            f"{CONFIG_NAMESPACE}:externalMysqlPassword: required with party.mysql.external: "
+            "pulumi config set --secret externalMysqlPassword <password>"
+        )
+    cluster = FateCluster(
+        f"party-{party.party_id}",
+        FateClusterArgs(party=party, exchange=exchange.wiring if ready else None, pulsar_certificate=certificate,
+                        external_mysql_password=external_password),
+        opts=opts,
+    )
+    extra: dict[str, Any] = {}
+    if party.kubefate.enabled:
+        kubefate = KubefateService(f"party-{party.party_id}-kubefate", party.kubefate, opts=opts)
+        extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username, "password": kubefate.password}
+    return party_outputs(party, cluster, key, exchange, extra)
