@@ -15,6 +15,7 @@ import pulumi
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -93,7 +94,7 @@ def _check_stack_name(value: str) -> str:
 Quantity = Annotated[str, AfterValidator(_check_quantity)]
 DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
 DnsName = Annotated[str, AfterValidator(_check_dns_name)]
-PartyId = Annotated[int, AfterValidator(_check_party_id)]
+PartyId = Annotated[int, BeforeValidator(_check_party_id)]
 StackName = Annotated[str, AfterValidator(_check_stack_name)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 PositiveCount = Annotated[int, Field(ge=1)]
@@ -509,6 +510,8 @@ def _describe(error: Mapping[str, Any], key: str) -> str:
         message = "unknown key: check its spelling against docs/configuration.md, or remove it"
     elif error["type"] == "missing":
         message = f"required: set it with `pulumi config set --path '{key}.{path}' <value>`"
+    elif error["type"] not in ("value_error", "assertion_error"):
+        message += f" (fix: `pulumi config set --path '{key}{'.' + path if path else ''}' <value>`)"
     return f"  {full}: {message}"
 
 
