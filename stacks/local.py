@@ -68,6 +68,7 @@ async def run(settings: StackSettings) -> dict[str, Any]:
                               proxy_port=ports.TRAFFIC_SERVER_TLS, domain=domain),
     )
     party_outputs_by_id: dict[str, Any] = {}
+    passwords: dict[str, Any] = {}
     for party in parties:
         key = keys[party.party_id]
         certificate = routes.parties[str(party.party_id)]["certificatePem"]
@@ -82,9 +83,11 @@ async def run(settings: StackSettings) -> dict[str, Any]:
         # Signed in this very program: joined as soon as the objects exist.
         outputs["joinStatus"] = contract.JOIN_JOINED
         party_outputs_by_id[str(party.party_id)] = outputs
+        passwords[str(party.party_id)] = cluster.fateboard_password
     return {
         "schemaVersion": contract.SCHEMA_VERSION,
         "role": "local",
         "exchange": exchange_outputs(exchange_config, exchange, routes, ca_cert),
         "parties": party_outputs_by_id,
+        "fateboardPasswords": passwords,
     }

@@ -91,17 +91,12 @@ def join_status(
     return key.public_key_pem.apply(status)
 
 
-def url(host: pulumi.Input[str | None], port: pulumi.Input[int | None], scheme: str = "http") -> pulumi.Output[str | None]:
-    return pulumi.Output.all(host, port).apply(lambda hp: f"{scheme}://{hp[0]}:{hp[1]}" if hp[0] and hp[1] else None)
-
-
 def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
                   exchange: ExchangeView | contract.Pending, extra: dict[str, Any]) -> dict[str, Any]:
     """The party side of the outputs contract (docs/outputs.md)."""
     ingress = party.ingress
     web = (lambda service: f"https://{party.party_id}.{service}.{ingress.domain}") if ingress.enabled else (
         lambda service: None)
-    nginx_url = url(cluster.nginx_host, cluster.nginx_http_port)
     return {
         "schemaVersion": contract.SCHEMA_VERSION,
         "role": "party",
@@ -112,7 +107,7 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
             "nginx": {"host": cluster.nginx_host, "httpPort": cluster.nginx_http_port,
                       "grpcPort": cluster.nginx_grpc_port},
             "pulsarTls": {"host": cluster.pulsar_tls_host, "port": cluster.pulsar_tls_port},
-            "fateflow": nginx_url,
+            "fateflow": party.fateflow_url,
             "fateboard": web("fateboard"),
             "notebook": web("notebook"),
         },
@@ -122,7 +117,6 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
             "stack": None if isinstance(exchange, contract.Pending) else exchange.stack,
             "pending": exchange.reason if isinstance(exchange, contract.Pending) else None,
         },
-        "fateboardPassword": cluster.fateboard_password,
         **extra,
     }
 
@@ -156,5 +150,9 @@ async def run(settings: StackSettings) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if party.kubefate.enabled:
         kubefate = KubefateService(f"party-{party.party_id}-kubefate", party.kubefate, opts=opts)
-        extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username, "password": kubefate.password}
-    return party_outputs(party, cluster, key, exchange, extra)
+        extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
+        extra["kubefatePassword"] = kubefate.password
+    outputs = party_outputs(party, cluster, key, exchange, extra)
+    # Secrets stay top-level: a secret nested in a map would make the whole map secret.
+    outputs["fateboardPassword"] = cluster.fateboard_password
+    return outputs
