@@ -13,8 +13,6 @@ from typing import Any
 from components import kube
 from components.fateconf import ats
 
-TRAFFIC_SERVER_IMAGE = ats.TRAFFIC_SERVER_IMAGE
-
 
 def module_settings(routes: Sequence[ats.SniRoute], cert_secret: str) -> dict[str, Any]:
     """ModuleSpec fields for the Traffic Server: config, routes, certificate and the reload watcher."""
@@ -29,6 +27,6 @@ def module_settings(routes: Sequence[ats.SniRoute], cert_secret: str) -> dict[st
             kube.ConfigFiles(name=cert_secret, mount_path=ats.CERT_DIR, files={}, secret=True, managed=False),
         ],
         "command": ["/bin/sh", "-c", ats.entrypoint_script()],
-        "readiness": kube.tcp_probe(ats.TLS_PORT, initial_delay=5),
+        "readiness": kube.tcp_probe(ats.TLS_PORT, initial_delay=10),
         "liveness": kube.tcp_probe(ats.TLS_PORT, initial_delay=30),
     }

@@ -63,7 +63,7 @@ class FateExchange(pulumi.ComponentResource):
         cert_secret = self._proxy_certificate(name, args, ns)
         traffic_server = kube.ModuleSpec(
             name="traffic-server",
-            image=ats_runtime.TRAFFIC_SERVER_IMAGE,
+            image=config.traffic_server_image,
             ports={"tls": ports.TRAFFIC_SERVER_TLS},
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name="traffic-server-internal",

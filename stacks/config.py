@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.fateconf.ats import TRAFFIC_SERVER_IMAGE
 from components.fateconf.settings import validate_party_id
 from components.fateconf.versions import DEFAULT_FATE_VERSION, SUPPORTED_FATE_VERSIONS
 
@@ -431,6 +432,7 @@ class ExchangeConfig(Model):
     registry: str = ""
     image_pull_secrets: list[DnsLabel] = []
     nginx_fate_version: str = DEFAULT_FATE_VERSION
+    traffic_server_image: str = TRAFFIC_SERVER_IMAGE
     parties: list[PartyEntry] = []
     pki: Pki = Pki()
 
