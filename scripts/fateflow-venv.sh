@@ -18,5 +18,11 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q --no-deps fate-flow==2.2.0 pyfate==2.2.0 fate-client==2.2.0 >&2
 "$venv/bin/pip" install -q -r "$inputs/requirements-fate-deps.txt" -c "$inputs/constraints.txt" >&2
 "$venv/bin/python" -c "import fate_flow, fate, pkg_resources" >&2
+# `fate_flow init` writes its home into the installed package: one home per venv, made here once.
+# Ports are moved off FATE's defaults (19380 HTTP, 19360 gRPC) so a test server never meets a real one.
+mkdir -p "$venv/hf"
+HF_HOME="$venv/hf" "$venv/bin/fate_flow" init --ip 127.0.0.1 --port 19380 --home "$venv/home" >&2
+sed -i 's/^  grpc_port: 9360$/  grpc_port: 19360/' "$venv/home/conf/service_conf.yaml"
+grep -q "grpc_port: 19360" "$venv/home/conf/service_conf.yaml"
 touch "$venv/.complete"
 echo "$venv"
