@@ -13,7 +13,6 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -74,7 +73,6 @@ class FateFlowApi:
     backoff_s: float = 0.5
     request_timeout_s: float = 30.0
     requests: int = field(default=0, init=False)
-    sleep: Callable[[float], None] = time.sleep
 
     def _headers(self) -> dict[str, str]:
         if not self.app_id:
@@ -101,7 +99,7 @@ class FateFlowApi:
                         f"FATE Flow at {self.endpoint} did not answer {method} {path} after {self.retries + 1} "
                         f"tries ({type(error).__name__}: {error}); check the endpoint and that FATE Flow runs"
                     ) from None
-                self.sleep(delay)
+                time.sleep(delay)
                 delay = min(delay * 2, 8.0)
         try:
             payload = response.json()

@@ -12,11 +12,13 @@ import pulumi
 
 from components.certificates import KeyAndRequest, party_key
 from components.fate_cluster import ExchangeWiring, FateCluster, FateClusterArgs, PulsarCertificate
+from components.fate_job import FateJob
+from components.fateconf.fate_dag import load_dag_file, toy_example_dag
 from components.fateconf.settings import Endpoint, PulsarExchange
 from components.kubefate_service import KubefateService
 from components.pki import certificate_matches_key
 from stacks import contract
-from stacks.config import CONFIG_NAMESPACE, ExchangeLink, PartyConfig, StackSettings
+from stacks.config import CONFIG_NAMESPACE, ConfigError, ExchangeLink, PartyConfig, StackSettings
 from stacks.provider import kubernetes_provider
 
 
@@ -121,10 +123,48 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
     }
 
 
+def load_job_dags(party: PartyConfig) -> dict[str, dict[str, Any]]:
+    """Every declared job's DAG, read and validated before any resource is registered."""
+    dags = {}
+    problems = []
+    for index, job in enumerate(party.jobs):
+        try:
+            dags[job.name] = load_dag_file(job.dag_file)
+        except ValueError as error:
+            problems.append(f"  {CONFIG_NAMESPACE}:party.jobs[{index}].dagFile: {error}")
+    if problems:
+        raise ConfigError("invalid stack config:\n" + "\n".join(problems))
+    return dags
+
+
+def declare_jobs(party: PartyConfig, dags: dict[str, dict[str, Any]], joined: bool, cluster: FateCluster,
+                 opts: pulumi.ResourceOptions) -> dict[str, Any]:
+    """The stack's FATE jobs, run once the cluster is up; the toy verification job once the party joined."""
+    job_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster]))
+    jobs: dict[str, FateJob] = {}
+    for job in party.jobs:
+        jobs[job.name] = FateJob(f"job-{job.name}", {
+            "endpoint": party.fateflow_url, "dag": dags[job.name], "wait": job.wait, "timeout_s": job.timeout_s,
+        }, opts=job_opts)
+    verification = party.verification
+    if verification.enabled and verification.peer_party_id is not None:
+        if joined:
+            jobs["verification"] = FateJob("verification", {
+                "endpoint": party.fateflow_url,
+                "dag": toy_example_dag(party.party_id, verification.peer_party_id),
+                "timeout_s": verification.timeout_s,
+            }, opts=job_opts)
+        else:
+            pulumi.log.warn("the verification job waits until this party has joined the federation")
+    return {name: {"jobId": job.job_id, "status": job.status, "modelId": job.model_id}
+            for name, job in jobs.items()}
+
+
 async def run(settings: StackSettings) -> dict[str, Any]:
     party = settings.party
     link = settings.exchange_link
     assert party is not None and link is not None
+    dags = load_job_dags(party)
     exchange = await read_exchange(link, party.party_id)
     if isinstance(exchange, contract.Pending):
         pulumi.log.warn(f"party {party.party_id} deploys without federation routes: {exchange.reason}")
@@ -152,6 +192,7 @@ async def run(settings: StackSettings) -> dict[str, Any]:
         kubefate = KubefateService(f"party-{party.party_id}-kubefate", party.kubefate, opts=opts)
         extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
         extra["kubefatePassword"] = kubefate.password
+    extra["jobs"] = declare_jobs(party, dags, certificate is not None, cluster, opts)
     outputs = party_outputs(party, cluster, key, exchange, extra)
     # Secrets stay top-level: a secret nested in a map would make the whole map secret.
     outputs["fateboardPassword"] = cluster.fateboard_password
