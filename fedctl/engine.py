@@ -90,6 +90,8 @@ class Registered:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     custom: bool
+    retain_on_delete: bool = False
+    """Whether `pulumi destroy` leaves the object in place (ResourceOptions.retain_on_delete)."""
 
     @property
     def is_kubernetes_object(self) -> bool:
@@ -244,6 +246,12 @@ class _CapturingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: FederationMocks) -> None:
         super().__init__(mocks)
         self.stack_outputs: dict[str, Any] = {}
+        self.retained: set[tuple[str, str]] = set()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        if getattr(request, "retainOnDelete", False):
+            self.retained.add((request.type, request.name))
+        return super().RegisterResource(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
         if request.urn.split("::")[2] == STACK_TYPE:
@@ -277,6 +285,8 @@ def _run(stack: str, config: Mapping[str, Any], body: Callable[[], Any], *, secr
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+    for resource in mocks.registered:
+        resource.retain_on_delete = (resource.typ, resource.name) in monitor.retained
     return StackRun(stack, mocks.registered, monitor.stack_outputs)
 
 

@@ -147,8 +147,9 @@ def test_stateful_volumes_survive_destroy(federation: dict[str, Any]) -> None:
     run = federation["party-a"].run
     for sts in run.k8s_objects("StatefulSet"):
         assert sts["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Retain"
-    namespaces = [r for r in run.resources if r.inputs.get("kind") == "Namespace"]
-    assert namespaces  # the namespace is retained too: deleting it would delete the claims
+    [namespace] = [r for r in run.resources if r.inputs.get("kind") == "Namespace"]
+    assert namespace.retain_on_delete  # deleting the namespace would delete the claims
+    assert not [r for r in run.resources if r.inputs.get("kind") == "StatefulSet" and r.retain_on_delete]
     mysql = run.k8s_object("StatefulSet", "mysql")
     assert mysql["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "10Gi"
 

@@ -64,6 +64,8 @@ def test_mariadb_on_a_retained_volume() -> None:
     mariadb = run.k8s_object("StatefulSet", "mariadb")["spec"]
     assert mariadb["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Retain"
     assert mariadb["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    retained = {r.name for r in run.resources if r.retain_on_delete}
+    assert {"kubefate-namespace", "kubefate-credentials"} <= retained  # a re-created stack finds its data
 
 
 def test_ingress_host() -> None:
