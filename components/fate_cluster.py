@@ -94,6 +94,12 @@ class FateCluster(pulumi.ComponentResource):
         )
         self.namespace = ns.metadata.name
         self._ns = ns
+        kube.namespace_network_policy(
+            f"{name}-network-policy", namespace=self.namespace, instance=self._instance,
+            public_ports=[ports.NGINX_HTTP, ports.NGINX_GRPC, ports.PULSAR_BROKER_TLS, ports.FATEBOARD_HTTP,
+                          ports.NOTEBOOK_HTTP],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+        )
 
         mysql, mysql_password = self._add_mysql()
         fateboard_password = random.RandomPassword(
@@ -207,10 +213,11 @@ class FateCluster(pulumi.ComponentResource):
             image=self._image("mysql"),
             ports={"mysql": ports.MYSQL},
             stateful=True,
+            # The image reads passwords from files (*_FILE): no secret in the environment.
             env=[
                 {"name": "MYSQL_DATABASE", "value": settings.database},
                 {"name": "MYSQL_USER", "value": settings.user},
-                *({"name": key, "value_from": {"secret_key_ref": {"name": "mysql-credentials", "key": key}}}
+                *({"name": f"{key}_FILE", "value": f"/run/secrets/mysql/{key}"}
                   for key in ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")),
             ],
             config=[kube.ConfigFiles(name="mysql-credentials", mount_path="/run/secrets/mysql",

@@ -204,6 +204,7 @@ class ModuleSpec:
     headless_service: bool = False
     retain_volumes: bool = True
     extra_labels: Mapping[str, str] = field(default_factory=dict)
+    workload_annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 def service_ports(ports: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -306,7 +307,8 @@ class Module(pulumi.ComponentResource):
             },
         }
         service_name = spec.service_name or spec.name
-        metadata = {"name": spec.name, "namespace": namespace, "labels": module_labels}
+        metadata = {"name": spec.name, "namespace": namespace, "labels": module_labels,
+                    "annotations": dict(spec.workload_annotations)}
         match_labels = {"match_labels": selector(spec.name, instance)}
         if spec.stateful:
             retention = "Retain" if spec.retain_volumes else "Delete"
@@ -369,6 +371,27 @@ def public_service(
 
 def cluster_dns(service: str, namespace: str) -> str:
     return f"{service}.{namespace}.svc.cluster.local"
+
+
+def namespace_network_policy(
+    name: str, *, namespace: pulumi.Input[str], instance: str, public_ports: Sequence[int],
+    opts: pulumi.ResourceOptions,
+) -> k8s.networking.v1.NetworkPolicy:
+    """Pods in the namespace accept traffic from each other, and from outside only on the public ports
+    (the ones other parties, the exchange and the ingress controller need)."""
+    return k8s.networking.v1.NetworkPolicy(
+        name,
+        metadata={"name": "fate-federation", "namespace": namespace, "labels": labels("network-policy", instance)},
+        spec={
+            "pod_selector": {},
+            "policy_types": ["Ingress"],
+            "ingress": [
+                {"from_": [{"pod_selector": {}}]},
+                {"ports": [{"port": port, "protocol": "TCP"} for port in sorted(set(public_ports))]},
+            ],
+        },
+        opts=opts,
+    )
 
 
 def service_address(

@@ -82,14 +82,19 @@ class KubefateService(pulumi.ComponentResource):
             return {"name": env, "value_from": {"secret_key_ref": {"name": CREDENTIALS_SECRET, "key": key}}}
 
         module_opts = pulumi.ResourceOptions(parent=self, depends_on=[ns, secret])
+        kube.namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=instance,
+                                      public_ports=[ports.KUBEFATE_HTTP], opts=child)
         kube.Module(f"{name}-mariadb", kube.ModuleSpec(
             name="mariadb",
             image=image("mariadb", DEFAULT_FATE_VERSION),
             ports={"mysql": ports.MARIADB},
             stateful=True,
-            env=[{"name": "MARIADB_DATABASE", "value": DATABASE},
-                 from_secret("MARIADB_USER", "mariadbUsername"), from_secret("MARIADB_PASSWORD", "mariadbPassword"),
-                 from_secret("MARIADB_ROOT_PASSWORD", "mariadbRootPassword")],
+            # The image reads passwords from files (*_FILE): no secret in the environment.
+            env=[{"name": "MARIADB_DATABASE", "value": DATABASE}, {"name": "MARIADB_USER", "value": DATABASE_USER},
+                 {"name": "MARIADB_PASSWORD_FILE", "value": "/run/secrets/kubefate/mariadbPassword"},
+                 {"name": "MARIADB_ROOT_PASSWORD_FILE", "value": "/run/secrets/kubefate/mariadbRootPassword"}],
+            config=[kube.ConfigFiles(name=CREDENTIALS_SECRET, mount_path="/run/secrets/kubefate", files={},
+                                     secret=True, managed=False, rolls_pods=False)],
             data=kube.DataVolume(name="data", mount_path="/var/lib/mysql", size="5Gi"),
             readiness=kube.tcp_probe(ports.MARIADB, initial_delay=5),
             liveness=kube.tcp_probe(ports.MARIADB, initial_delay=30),
@@ -114,6 +119,8 @@ class KubefateService(pulumi.ComponentResource):
             ],
             service_account=account.metadata.name,
             automount_token=True,
+            workload_annotations={"checkov.io/skip1": "CKV_K8S_35=KubeFATE reads its credentials only from the "
+                                                      "environment (FATECLOUD_*); they come from a Secret"},
             readiness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=5),
             liveness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=30),
         ), namespace, instance, opts=module_opts)
