@@ -1,22 +1,29 @@
-"""service_conf.yaml, the file FATE Flow (and FATE's code in Spark executors) reads at start.
+"""service_conf.yaml, the file FATE Flow reads at start, in the layout of the party's FATE version.
 
-Two layouts: FATE 2.x (`database.mysql`, `federation.pulsar`, `computing.spark`, `storage.hdfs`) and
-FATE 1.x (`database`, `fate_on_spark.{spark,hdfs,pulsar,nginx}`). It holds the MySQL password, so it is
-mounted from a Secret, never a ConfigMap. The host FATE Flow advertises is a stable DNS name, so no
-start-up script has to patch the pod IP in.
+FATE 2.x: `database.mysql`, `federation.{pulsar,nginx}`, `computing.spark`, `storage.hdfs`,
+`default_provider` and `model_store` (FATE Flow 2.x fails without the last two: model storage reads
+`model_store.engine`, provider lookup reads `default_provider.name`). `computing.spark.cores` is the core
+pool FATE Flow 2.x schedules jobs from: 0 would leave every job waiting.
+FATE 1.x: `database`, `fate_on_spark.{spark,hdfs,pulsar,nginx}`, `fateflow.proxy`.
+
+It holds the MySQL password, so it is mounted from a Secret, never a ConfigMap. FATE Flow advertises
+`fateflow_host`, a stable DNS name, so no start-up script has to patch the pod IP in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from components.fateconf.paths import PULSAR_ROUTE_TABLE_RELATIVE
+from components.fateconf import ports
+from components.fateconf.paths import config_paths
 from components.fateconf.settings import PartyServiceSettings
-from components.fateconf.versions import check_version
+from components.fateconf.versions import is_fate_2
 from components.fateconf.yamlfmt import dump
 
-SPARK_CORES_PER_NODE = 20
-SPARK_NODES = 2
+DEFAULT_ENGINES = {"computing": "spark", "federation": "pulsar", "storage": "hdfs"}
+PULSAR_TENANT = "fl-tenant"
+PULSAR_CLUSTER = "standalone"
+"""The broker's own cluster name: standalone.conf `clusterName` (see pulsar.py) must match."""
 
 
 def _mysql(s: PartyServiceSettings) -> dict[str, Any]:
@@ -36,10 +43,10 @@ def _pulsar(s: PartyServiceSettings) -> dict[str, Any]:
         "host": s.pulsar.host,
         "port": s.pulsar.port,
         "mng_port": s.pulsar.mng_port,
-        "cluster": "standalone",
-        "tenant": "fl-tenant",
+        "cluster": PULSAR_CLUSTER,
+        "tenant": PULSAR_TENANT,
         "topic_ttl": s.pulsar.topic_ttl,
-        "route_table": PULSAR_ROUTE_TABLE_RELATIVE,
+        "route_table": config_paths(s.fate_version).pulsar_route_table_relative,
         "mode": "replication",
         "max_message_size": s.pulsar.max_message_size,
     }
@@ -49,59 +56,53 @@ def _nginx(s: PartyServiceSettings) -> dict[str, Any]:
     return {"host": s.nginx.host, "http_port": s.nginx.http_port, "grpc_port": s.nginx.grpc_port, "protocol": "http"}
 
 
-def _spark(s: PartyServiceSettings) -> dict[str, Any]:
-    return {"home": s.spark_home, "cores_per_node": SPARK_CORES_PER_NODE, "nodes": SPARK_NODES}
+def _fateflow(s: PartyServiceSettings) -> dict[str, Any]:
+    return {"host": s.fateflow_host, "http_port": ports.FATEFLOW_HTTP, "grpc_port": ports.FATEFLOW_GRPC}
 
 
 def service_conf_2x(s: PartyServiceSettings) -> dict[str, Any]:
-    from components.fateconf import ports
-
     return {
         "party_id": str(s.party_id),
         "use_registry": False,
-        "fateflow": {
-            "host": s.fateflow_host,
-            "http_port": ports.FATEFLOW_HTTP,
-            "grpc_port": ports.FATEFLOW_GRPC,
-            "proxy_name": "nginx",
-        },
+        "log_level": 20,
+        "fateflow": {**_fateflow(s), "proxy_name": "nginx"},
         "database": {"engine": "mysql", "decrypt_key": None, "mysql": _mysql(s)},
-        "default_engines": {"computing": "spark", "federation": "pulsar", "storage": "hdfs"},
+        "default_engines": DEFAULT_ENGINES,
+        "default_provider": {"name": "fate", "version": None, "device": "local"},
+        "computing": {"spark": {"home": s.spark_home, "cores": s.spark_cores}},
         "federation": {"pulsar": _pulsar(s), "nginx": _nginx(s)},
-        "computing": {"spark": _spark(s)},
         "storage": {"hdfs": {"name_node": s.hdfs_namenode}},
+        "model_store": {"engine": "file", "decrypt_key": None,
+                        "file": {"path": config_paths(s.fate_version).fateflow_data_sub_paths["model"]}},
     }
 
 
 def service_conf_1x(s: PartyServiceSettings) -> dict[str, Any]:
-    from components.fateconf import ports
-
     return {
+        "party_id": s.party_id,
         "use_registry": False,
         "use_deserialize_safe_module": False,
         "dependent_distribution": False,
         "encrypt_password": False,
-        "fateflow": {
-            "host": s.fateflow_host,
-            "http_port": ports.FATEFLOW_HTTP,
-            "grpc_port": ports.FATEFLOW_GRPC,
-            "proxy": "nginx",
-            "protocol": "default",
-        },
+        "fateflow": {**_fateflow(s), "random_instance_id": False, "proxy": "nginx", "protocol": "default"},
         "database": _mysql(s),
-        "default_engines": {"computing": "spark", "federation": "pulsar", "storage": "hdfs"},
+        "default_engines": DEFAULT_ENGINES,
         "fate_on_spark": {
-            "spark": _spark(s),
+            "spark": {"home": s.spark_home, "cores_per_node": s.spark_cores_per_node, "nodes": s.spark_nodes},
             "hdfs": {"name_node": s.hdfs_namenode, "path_prefix": None},
             "pulsar": _pulsar(s),
-            "nginx": _nginx(s),
+            "nginx": {key: value for key, value in _nginx(s).items() if key != "protocol"},
         },
-        "fateboard": {"host": "fateboard", "port": ports.FATEBOARD_HTTP},
+        "fateboard": {"host": s.fateboard_host, "port": ports.FATEBOARD_HTTP},
+        "enable_model_store": False,
     }
+
+
+def service_conf(s: PartyServiceSettings) -> dict[str, Any]:
+    """The document as plain data (for tests and tools that compare structures)."""
+    return service_conf_2x(s) if is_fate_2(s.fate_version) else service_conf_1x(s)
 
 
 def service_conf_yaml(s: PartyServiceSettings) -> str:
     """The party's service_conf.yaml in the layout of its FATE version."""
-    version = check_version(s.fate_version)
-    document = service_conf_2x(s) if version.startswith("2.") else service_conf_1x(s)
-    return dump(document)
+    return dump(service_conf(s))

@@ -1,36 +1,84 @@
-"""Plain, validated settings the FATE config generators take (frozen dataclasses, no Pulumi)."""
+"""Plain, validated settings the FATE config generators take (frozen dataclasses, no Pulumi).
+
+Every check lives here, so a bad value fails when the settings are built, before any file is rendered,
+with a message naming the field and the fix.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from components.fateconf.versions import check_version
+
 MIN_PARTY_ID = 1
 MAX_PARTY_ID = 2**31 - 1
-"""FATE keeps party ids as integers (fateboard and eggroll as Java ints); 0 and negatives are not ids."""
+"""FATE's party ids: positive integers that fit a Java int (eggroll and fateboard parse them as ints).
+0 is not an id: FATE Flow 2.x uses party "0" internally for local jobs."""
+
+MIN_PORT, MAX_PORT = 1, 65535
+
+_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def validate_party_id(value: Any) -> int:
-    """A FATE party id as an int: digits only (a string of digits is fine), within FATE's range."""
+    """A FATE party id as an int: an int or a string of digits, within FATE's range."""
     if isinstance(value, bool):
         raise ValueError("party ids are numbers (e.g. 9999), not true/false")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int):
-        raise ValueError(f"{value!r} is not a party id: party ids are numbers (e.g. 9999)")
+        raise ValueError(f"{value!r} is not a party id: party ids are whole numbers (e.g. 9999)")
     if not MIN_PARTY_ID <= value <= MAX_PARTY_ID:
-        raise ValueError(f"party id {value} is out of FATE's range {MIN_PARTY_ID}..{MAX_PARTY_ID}: pick one inside it")
+        raise ValueError(
+            f"party id {value} is out of FATE's range {MIN_PARTY_ID}..{MAX_PARTY_ID}: pick a number inside it")
     return value
 
 
-def _check_port(owner: str, name: str, port: int) -> None:
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
-        raise ValueError(f"{owner}.{name} is {port!r}: ports are 1..65535")
+def validate_port(value: Any, key: str) -> int:
+    """A TCP port; `key` names the setting in the message."""
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_PORT <= value <= MAX_PORT:
+        raise ValueError(f"{key} is {value!r}: give a TCP port number in {MIN_PORT}..{MAX_PORT}")
+    return value
 
 
-def _check_host(owner: str, host: str) -> None:
-    if not isinstance(host, str) or not host.strip() or any(c.isspace() for c in host):
-        raise ValueError(f"{owner}.host is {host!r}: give a host name or address")
+def validate_host(value: Any, key: str) -> str:
+    """A host name (DNS labels joined by dots) or an IP address; no scheme, no port, no spaces."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} is {value!r}: give a host name or IP address (e.g. nginx or 192.0.2.10)")
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    name = value[:-1] if value.endswith(".") else value
+    if len(name) > 253 or not all(_DNS_LABEL.match(label) for label in name.split(".")):
+        raise ValueError(
+            f"{key} is {value!r}: not a host name or IP address; write only the host (e.g. nginx.fate-9999.svc "
+            "or 192.0.2.10), without scheme, port or spaces")
+    return value
+
+
+def validate_positive(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{key} is {value!r}: give a whole number of at least 1")
+    return value
+
+
+def _validate_url(value: Any, key: str, schemes: tuple[str, ...], example: str) -> str:
+    if not isinstance(value, str) or not value.startswith(schemes) or any(c.isspace() for c in value):
+        raise ValueError(f"{key} is {value!r}: give a URL starting with {' or '.join(schemes)} (e.g. {example})")
+    return value
+
+
+def validate_spark_master(value: Any, key: str = "spark_master") -> str:
+    return _validate_url(value, key, ("spark://", "local", "k8s://", "yarn"), "spark://spark-master:7077")
+
+
+def validate_hdfs_namenode(value: Any, key: str = "hdfs_namenode") -> str:
+    return _validate_url(value, key, ("hdfs://",), "hdfs://namenode:9000")
 
 
 @dataclass(frozen=True)
@@ -42,13 +90,15 @@ class Endpoint:
     grpc_port: int
 
     def __post_init__(self) -> None:
-        _check_host("endpoint", self.host)
-        _check_port("endpoint", "http_port", self.http_port)
-        _check_port("endpoint", "grpc_port", self.grpc_port)
+        validate_host(self.host, "endpoint host")
+        validate_port(self.http_port, f"endpoint {self.host} http_port")
+        validate_port(self.grpc_port, f"endpoint {self.host} grpc_port")
 
 
 @dataclass(frozen=True)
 class MysqlSettings:
+    """FATE Flow's database. The password may be empty here (filled in later from a Secret)."""
+
     host: str
     port: int
     database: str
@@ -56,12 +106,20 @@ class MysqlSettings:
     password: str
 
     def __post_init__(self) -> None:
-        _check_host("mysql", self.host)
-        _check_port("mysql", "port", self.port)
+        validate_host(self.host, "mysql host")
+        validate_port(self.port, "mysql port")
+        for key in ("database", "user"):
+            value = getattr(self, key)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"mysql {key} is {value!r}: give a MySQL {key} name (e.g. fate_flow)")
+        if not isinstance(self.password, str) or "\n" in self.password:
+            raise ValueError("mysql password must be a single-line string")
 
 
 @dataclass(frozen=True)
 class PulsarSettings:
+    """Where FATE Flow finds its party's own Pulsar broker (service_conf.yaml `pulsar`)."""
+
     host: str
     port: int
     ssl_port: int
@@ -70,14 +128,16 @@ class PulsarSettings:
     max_message_size: int = 1048576
 
     def __post_init__(self) -> None:
-        _check_host("pulsar", self.host)
-        for name in ("port", "ssl_port", "mng_port"):
-            _check_port("pulsar", name, getattr(self, name))
+        validate_host(self.host, "pulsar host")
+        for key in ("port", "ssl_port", "mng_port"):
+            validate_port(getattr(self, key), f"pulsar {key}")
+        validate_positive(self.topic_ttl, "pulsar topic_ttl (minutes)")
+        validate_positive(self.max_message_size, "pulsar max_message_size (bytes)")
 
 
 @dataclass(frozen=True)
 class PulsarRoute:
-    """One entry of the Pulsar route table: where a party's broker is (and an optional SNI proxy)."""
+    """One party's entry in the Pulsar route table: its broker, and optionally an SNI proxy `host:port`."""
 
     host: str
     port: int
@@ -85,24 +145,36 @@ class PulsarRoute:
     proxy: str = ""
 
     def __post_init__(self) -> None:
-        _check_host("pulsar route", self.host)
-        _check_port("pulsar route", "port", self.port)
-        _check_port("pulsar route", "ssl_port", self.ssl_port)
+        validate_host(self.host, "pulsar route host")
+        validate_port(self.port, "pulsar route port")
+        validate_port(self.ssl_port, "pulsar route ssl_port")
+        if self.proxy:
+            host, _, port = self.proxy.rpartition(":")
+            validate_host(host, "pulsar route proxy host")
+            if not port.isdigit():
+                raise ValueError(f"pulsar route proxy is {self.proxy!r}: write it as host:port (e.g. 192.0.2.8:443)")
+            validate_port(int(port), "pulsar route proxy port")
 
 
 @dataclass(frozen=True)
 class PulsarExchange:
-    """The route table's `default`: unknown parties are `<partyId>.<domain>` through this SNI proxy."""
+    """The route table's `default`: any other party is `<partyId>.<domain>`, reached through this SNI proxy."""
 
     proxy_host: str
     proxy_port: int
     domain: str
 
     def __post_init__(self) -> None:
-        _check_host("exchange proxy", self.proxy_host)
-        _check_port("exchange proxy", "port", self.proxy_port)
-        if not self.domain or " " in self.domain:
-            raise ValueError(f"exchange domain {self.domain!r} is not a DNS name")
+        validate_host(self.proxy_host, "exchange proxy_host")
+        validate_port(self.proxy_port, "exchange proxy_port")
+        try:
+            ipaddress.ip_address(self.domain)
+            is_ip = True
+        except ValueError:
+            is_ip = False
+        if is_ip or "." not in str(self.domain):
+            raise ValueError(f"exchange domain is {self.domain!r}: give a DNS domain (e.g. fate.example.org)")
+        validate_host(self.domain, "exchange domain")
 
 
 @dataclass(frozen=True)
@@ -118,7 +190,24 @@ class PartyServiceSettings:
     spark_master: str
     hdfs_namenode: str
     spark_home: str = "/data/projects/spark-3.1.3-bin-hadoop3.2"
+    spark_nodes: int = 2
+    """Spark workers FATE Flow may use (1.x `cores_per_node` x `nodes`; 2.x their product as `cores`)."""
+    spark_cores_per_node: int = 16
+    fateboard_host: str = "fateboard"
+    """Where FATE Flow 1.x links job pages to (service_conf.yaml `fateboard`)."""
 
     def __post_init__(self) -> None:
         validate_party_id(self.party_id)
-        _check_host("fateflow", self.fateflow_host)
+        check_version(self.fate_version)
+        validate_host(self.fateflow_host, "fateflow_host")
+        validate_host(self.fateboard_host, "fateboard_host")
+        validate_spark_master(self.spark_master)
+        validate_hdfs_namenode(self.hdfs_namenode)
+        if not self.spark_home.startswith("/"):
+            raise ValueError(f"spark_home is {self.spark_home!r}: give the absolute path of Spark in the image")
+        validate_positive(self.spark_nodes, "spark_nodes")
+        validate_positive(self.spark_cores_per_node, "spark_cores_per_node")
+
+    @property
+    def spark_cores(self) -> int:
+        return self.spark_nodes * self.spark_cores_per_node

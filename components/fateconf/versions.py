@@ -1,10 +1,15 @@
 """FATE versions this project deploys and the image of every module for each: the one place for images.
 
-Registry rule (the same for every version, unlike KubeFATE's charts, whose 1.x and 2.0 `registry` keys
-differ by a slash): with no registry, images come from Docker Hub as published (`federatedai/...`,
-`mysql`, `mariadb`, `busybox`); with a registry `R` (a mirror of Docker Hub, e.g.
-`harbor.example.com/federatedai`), every image is `R/<image name>:<tag>`, its Docker Hub organisation
-dropped, so one mirror project holds all of them.
+The matrix follows KubeFATE's `fate` chart: 2.0.0 (chart v2.0.0, `2.0.0-release`, Pulsar 2.10.2) and 1.11.2
+(chart v1.11.2, `1.11.2-release`, Pulsar 2.10.1); FATE Flow is the `fateflow-spark` image because this
+project runs the Spark + Pulsar + HDFS engine set; algorithm (`-nn`, `-all`) and device (`-ipcl`, `-gpu`)
+suffixes apply to FATE Flow and the Spark workers, as in the chart's helpers.
+
+Registry rule, the same for every version (the charts differ: 1.x joins `registry/name`, 2.0 pastes
+`registry` + `federatedai/name` with no slash): with no registry, images come from Docker Hub as
+published (`federatedai/...`, `mysql`, `mariadb`, `busybox`); with a registry `R` (a mirror such as
+`harbor.example.com/federatedai`), every image is `R/<image name>:<tag>` with its Docker Hub organisation
+dropped, so one mirror project holds all of them. A trailing slash on `R` is ignored.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Mapping
 
 
 class UnknownFateVersion(ValueError):
-    """A FATE version with no image matrix here."""
+    """A FATE version with no image matrix here; the message lists the supported ones."""
 
 
 DEFAULT_FATE_VERSION = "2.0.0"
@@ -59,11 +64,26 @@ MODULES: tuple[str, ...] = (*_MATRIX[DEFAULT_FATE_VERSION], *_SHARED)
 
 
 def check_version(fate_version: str) -> str:
+    """`fate_version` itself if this project can deploy it, else UnknownFateVersion naming the choices."""
     if fate_version not in _MATRIX:
         raise UnknownFateVersion(
             f"FATE version {fate_version!r} is not supported: use one of {', '.join(SUPPORTED_FATE_VERSIONS)}"
         )
     return fate_version
+
+
+def is_fate_2(fate_version: str) -> bool:
+    """True for the FATE 2.x layouts (service_conf, paths), False for 1.x."""
+    return check_version(fate_version).startswith("2.")
+
+
+def _check_registry(registry: str) -> str:
+    mirror = registry.rstrip("/")
+    has_tag = "/" in mirror and ":" in mirror.rsplit("/", 1)[-1]
+    if not mirror or "://" in mirror or has_tag or any(c.isspace() for c in mirror):
+        raise ValueError(f"registry {registry!r} is not an image registry path: write it without scheme or tag, "
+                         "e.g. harbor.example.com/federatedai")
+    return mirror
 
 
 def image(module: str, fate_version: str, *, registry: str = "", algorithm: str = "Basic",
@@ -82,5 +102,5 @@ def image(module: str, fate_version: str, *, registry: str = "", algorithm: str 
         raise ValueError(f"unknown device {device!r}: one of {', '.join(DEVICES)}")
     repository = repository.format(variant=ALGORITHMS[algorithm] + DEVICES[device])
     if registry:
-        return f"{registry.rstrip('/')}/{repository.rsplit('/', 1)[-1]}:{tag}"
+        return f"{_check_registry(registry)}/{repository.rsplit('/', 1)[-1]}:{tag}"
     return f"{repository}:{tag}"
