@@ -150,9 +150,9 @@ class PulsarRoute:
         validate_port(self.ssl_port, "pulsar route ssl_port")
         if self.proxy:
             host, _, port = self.proxy.rpartition(":")
-            validate_host(host, "pulsar route proxy host")
-            if not port.isdigit():
+            if not host or not port.isdigit():
                 raise ValueError(f"pulsar route proxy is {self.proxy!r}: write it as host:port (e.g. 192.0.2.8:443)")
+            validate_host(host, "pulsar route proxy host")
             validate_port(int(port), "pulsar route proxy port")
 
 
