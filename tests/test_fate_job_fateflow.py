@@ -43,6 +43,18 @@ def wait_until_running(flow: FateFlowServer, job_id: str, timeout: float = 60) -
     raise AssertionError(f"job {job_id} never ran: {job_status(flow, job_id)}")
 
 
+def submitted_job(flow: FateFlowServer, timeout: float = 30) -> str:
+    """The job a provider call running in another thread submitted, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = flow.running_jobs()
+        if running:
+            wait_until_running(flow, running[0])
+            return running[0]
+        time.sleep(0.3)
+    raise AssertionError("no job was submitted")
+
+
 def test_toy_job_runs_to_success_and_reads_back(flow: FateFlowServer) -> None:
     provider = FateJobProvider()
     created = provider.create(props(flow, toy_example_dag(9999, 10000)))
@@ -88,14 +100,7 @@ def test_job_stopped_from_outside_fails_the_update(flow: FateFlowServer) -> None
 
     thread = threading.Thread(target=run)
     thread.start()
-    job_id = None
-    deadline = time.monotonic() + 30
-    while job_id is None and time.monotonic() < deadline:
-        time.sleep(0.3)
-        running = flow.running_jobs()
-        job_id = running[0] if running else None
-    assert job_id is not None
-    wait_until_running(flow, job_id)
+    job_id = submitted_job(flow)
     httpx.post(f"{flow.url}/v2/job/stop", json={"job_id": job_id}, timeout=10)
     thread.join(timeout=120)
     assert "ended canceled" in str(result.get("error")) and job_id in str(result.get("error"))
@@ -120,14 +125,7 @@ def test_fateflow_restarted_while_the_job_runs(flow: FateFlowServer) -> None:
 
     thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 30
-    job_id = None
-    while job_id is None and time.monotonic() < deadline:
-        time.sleep(0.3)
-        running = flow.running_jobs()
-        job_id = running[0] if running else None
-    assert job_id is not None
-    wait_until_running(flow, job_id)
+    job_id = submitted_job(flow)
     flow.stop(jobs_first=False)
     time.sleep(2)
     flow.start()
