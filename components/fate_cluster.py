@@ -223,8 +223,7 @@ class FateCluster(pulumi.ComponentResource):
             config=[kube.ConfigFiles(name="mysql-credentials", mount_path="/run/secrets/mysql",
                                      files=pulumi.Output.secret(credentials), secret=True)],
             data=self._data("mysql", "data", "/var/lib/mysql"),
-            readiness=kube.tcp_probe(ports.MYSQL, initial_delay=5),
-            liveness=kube.tcp_probe(ports.MYSQL, initial_delay=30),
+            **kube.tcp_checks(ports.MYSQL, ready_after=5, live_after=30),
         ))
         return settings, password
 
@@ -255,8 +254,7 @@ class FateCluster(pulumi.ComponentResource):
             ],
             data=self._data("fateflow", "fateflow-data", paths.fateflow_data_dir,
                             sub_paths=dict(paths.fateflow_data_sub_paths)),
-            readiness=kube.tcp_probe(ports.FATEFLOW_HTTP, initial_delay=10),
-            liveness=kube.tcp_probe(ports.FATEFLOW_HTTP, initial_delay=60),
+            **kube.tcp_checks(ports.FATEFLOW_HTTP),
         ))
 
     def _add_nginx(self) -> None:
@@ -321,8 +319,7 @@ class FateCluster(pulumi.ComponentResource):
             command=["bin/pulsar", "standalone", "-nss"],
             config=config,
             data=self._data("pulsar", "pulsar-data", "/pulsar/data"),
-            readiness=kube.tcp_probe(web_port, initial_delay=20),
-            liveness=kube.tcp_probe(web_port, initial_delay=60),
+            **kube.tcp_checks(web_port, ready_after=20, live_after=60),
         ))
         public = kube.public_service(
             f"{self._name}-pulsar-public", service_name=PULSAR_PUBLIC_SERVICE, module="pulsar",
@@ -346,8 +343,7 @@ class FateCluster(pulumi.ComponentResource):
             ports={"http": ports.FATEBOARD_HTTP},
             config=[kube.ConfigFiles(name="fateboard-config", mount_path=self._paths.fateboard_conf_dir,
                                      files=properties, secret=True, file_names=("application.properties",))],
-            readiness=kube.tcp_probe(ports.FATEBOARD_HTTP, initial_delay=10),
-            liveness=kube.tcp_probe(ports.FATEBOARD_HTTP, initial_delay=60),
+            **kube.tcp_checks(ports.FATEBOARD_HTTP),
         ))
         self._ingress("fateboard", ports.FATEBOARD_HTTP)
 
@@ -365,8 +361,7 @@ class FateCluster(pulumi.ComponentResource):
                 {"name": "FATE_FLOW_PORT", "value": str(ports.FATEFLOW_HTTP)},
             ],
             data=self._data("client", "persistence", "/data/projects/fate/persistence"),
-            readiness=kube.tcp_probe(ports.NOTEBOOK_HTTP, initial_delay=10),
-            liveness=kube.tcp_probe(ports.NOTEBOOK_HTTP, initial_delay=60),
+            **kube.tcp_checks(ports.NOTEBOOK_HTTP),
         ))
         self._ingress("notebook", ports.NOTEBOOK_HTTP)
 
@@ -397,8 +392,7 @@ class FateCluster(pulumi.ComponentResource):
             name="spark-master",
             image=self._image("spark-master"),
             ports={"master": ports.SPARK_MASTER, "rest": ports.SPARK_MASTER_REST, "ui": ports.SPARK_MASTER_UI},
-            readiness=kube.tcp_probe(ports.SPARK_MASTER, initial_delay=10),
-            liveness=kube.tcp_probe(ports.SPARK_MASTER, initial_delay=60),
+            **kube.tcp_checks(ports.SPARK_MASTER),
         ))
         self._module(kube.ModuleSpec(
             name="spark-worker",
@@ -409,8 +403,7 @@ class FateCluster(pulumi.ComponentResource):
             config=[kube.ConfigFiles(name="fateflow-service-conf", mount_path=self._paths.service_conf_dir,
                                      files=service_conf, secret=True, managed=False,
                                      file_names=("service_conf.yaml",))],
-            readiness=kube.tcp_probe(ports.SPARK_WORKER_UI, initial_delay=10),
-            liveness=kube.tcp_probe(ports.SPARK_WORKER_UI, initial_delay=60),
+            **kube.tcp_checks(ports.SPARK_WORKER_UI),
         ))
 
     def _add_hdfs(self) -> None:
@@ -425,8 +418,7 @@ class FateCluster(pulumi.ComponentResource):
             stateful=True,
             env=[*default_fs, {"name": "CLUSTER_NAME", "value": f"fate-{party.party_id}"}],
             data=self._data("namenode", "dfs", "/hadoop/dfs/name"),
-            readiness=kube.tcp_probe(ports.HDFS_NAMENODE_RPC, initial_delay=10),
-            liveness=kube.tcp_probe(ports.HDFS_NAMENODE_RPC, initial_delay=60),
+            **kube.tcp_checks(ports.HDFS_NAMENODE_RPC),
         ))
         self._module(kube.ModuleSpec(
             name="datanode",
@@ -437,6 +429,5 @@ class FateCluster(pulumi.ComponentResource):
             replicas=party.hdfs.datanodes,
             env=[*default_fs, {"name": "SERVICE_PRECONDITION", "value": f"namenode:{ports.HDFS_NAMENODE_HTTP}"}],
             data=self._data("datanode", "dfs", "/hadoop/dfs/data"),
-            readiness=kube.tcp_probe(ports.HDFS_DATANODE_HTTP, initial_delay=10),
-            liveness=kube.tcp_probe(ports.HDFS_DATANODE_HTTP, initial_delay=60),
+            **kube.tcp_checks(ports.HDFS_DATANODE_HTTP),
         ))

@@ -97,6 +97,11 @@ def tcp_probe(port: int, initial_delay: int = 10, period: int = 10, failures: in
     }
 
 
+def tcp_checks(port: int, ready_after: int = 10, live_after: int = 60) -> dict[str, Any]:
+    """Readiness and liveness on one TCP port: the ModuleSpec fields most modules share."""
+    return {"readiness": tcp_probe(port, initial_delay=ready_after), "liveness": tcp_probe(port, initial_delay=live_after)}
+
+
 def http_probe(path: str, port: int, initial_delay: int = 10, period: int = 10, failures: int = 6) -> dict[str, Any]:
     return {
         "http_get": {"path": path, "port": port},
