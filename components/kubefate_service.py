@@ -1,13 +1,20 @@
 """KubefateService: the KubeFATE service (REST API + MariaDB) for teams that still drive KubeFATE.
 
-Off by default: this project deploys FATE itself. It exists for teams whose tooling talks to KubeFATE's
-API. Compared with KubeFATE's own manifests: the MariaDB data is on a retained volume (KubeFATE #220/#870
-lost it on restart), credentials are generated and kept in a Secret (not admin/admin), and RBAC can be
-limited to named namespaces for teams without cluster-admin (#708/#945).
+Off by default: this project deploys FATE itself; this exists for teams whose tooling talks to KubeFATE's
+API or CLI. It follows KubeFATE's k8s-deploy/rbac-config.yaml and kubefate.yaml, and differs where those
+hurt users:
+- MariaDB keeps its data on a volume that outlives `pulumi destroy` (KubeFATE #220/#870 lost it with
+  the pod), and it re-aligns its accounts with the Secret at every start, so a re-created stack (new
+  generated passwords) still opens the data it left behind.
+- Credentials are generated (not admin/admin) and reach the pods as files, never environment variables.
+- RBAC can be limited to named namespaces for teams without cluster-admin (KubeFATE #708/#945).
+- No PodSecurityPolicy rules (removed in Kubernetes 1.25); namespaces are read, never created or deleted
+  (KubeFATE v1.4.5 only lists them: the namespace check before `helm install` is commented out).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -17,32 +24,114 @@ import pulumi_random as random
 from components import kube
 from components.fateconf import ports
 from components.fateconf.versions import DEFAULT_FATE_VERSION, image
+from components.fateconf.yamlfmt import dump as yaml_dump
 from stacks.config import KubefateConfig
 
-CREDENTIALS_SECRET = "kubefate-credentials"
+INSTANCE = "kubefate"
+SERVICE_ACCOUNT = "kubefate-admin"
+ROLE = "kubefate-role"
+BINDING = "kubefate"
+SERVICE = "kubefate"
+MARIADB_SERVICE = "mariadb"
+CREDENTIALS_SECRET = "kubefate-secret"
+"""KubeFATE's own name and keys for it, so its docs and scripts that read the credentials still work."""
+CONFIG_SECRET = "kubefate-config"
+MARIADB_INIT_SECRET = "mariadb-init"
+MARIADB_INIT_DIR = "/etc/mariadb-init"
 ADMIN_USERNAME = "admin"
 DATABASE = "kube_fate"
 DATABASE_USER = "kubefate"
+CHART_REPO_NAME = "kubefate"
+CHART_REPO_URL = "https://federatedai.github.io/KubeFATE"
+KUBEFATE_UID = 65532
+"""The `nonroot` user of the kubefate image (distroless static:nonroot): the service needs no root."""
+MARIADB_VOLUME_SIZE = "5Gi"
+INGRESS_CLASS = "nginx"
+"""KubeFATE's kubefate.yaml uses the nginx class."""
 
-# What KubeFATE manages in a namespace (its rbac-config.yaml, minus PodSecurityPolicies).
-NAMESPACED_RULES: list[dict[str, Any]] = [
+_FULL = ["get", "list", "create", "delete", "update", "patch"]
+_NO_LIST = ["get", "create", "delete", "update", "patch"]
+
+MANAGED_RULES: list[dict[str, Any]] = [
+    # What the Helm releases of KubeFATE's charts create, and Helm's release records (Secrets).
     {"api_groups": [""], "resources": ["configmaps", "services", "secrets", "persistentvolumeclaims",
-                                       "serviceaccounts"],
-     "verbs": ["get", "list", "watch", "create", "delete", "update", "patch"]},
-    {"api_groups": [""], "resources": ["pods", "pods/log", "events"], "verbs": ["get", "list", "watch"]},
+                                       "serviceaccounts"], "verbs": _FULL},
+    # Status, `kubefate cluster describe` and `kubefate log`.
+    {"api_groups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]},
     {"api_groups": ["apps"], "resources": ["deployments", "statefulsets", "deployments/status",
-                                           "statefulsets/status"],
-     "verbs": ["get", "list", "watch", "create", "delete", "update", "patch"]},
-    {"api_groups": ["networking.k8s.io"], "resources": ["ingresses"],
-     "verbs": ["get", "list", "watch", "create", "delete", "update", "patch"]},
-    {"api_groups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
-     "verbs": ["get", "list", "create", "delete", "update", "patch"]},
-    {"api_groups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch", "create", "delete"]},
+                                           "statefulsets/status"], "verbs": _FULL},
+    {"api_groups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": _FULL},
+    # The charts' `istio.enabled` option; inert on clusters without Istio.
+    {"api_groups": ["networking.istio.io"], "resources": ["gateways", "virtualservices"], "verbs": _NO_LIST},
+    # The upgrade-manager chart (Role, RoleBinding and Job) that migrates FATE's MySQL on upgrades.
+    {"api_groups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": _NO_LIST},
+    {"api_groups": ["batch"], "resources": ["jobs"], "verbs": _FULL},
 ]
-CLUSTER_ONLY_RULES: list[dict[str, Any]] = [
-    {"api_groups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "create", "delete", "update", "patch"]},
-    {"api_groups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},
+"""Rules KubeFATE needs in every namespace it deploys FATE into (rbac-config.yaml minus PodSecurityPolicy)."""
+
+CLUSTER_READ_RULES: list[dict[str, Any]] = [
+    {"api_groups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]},  # `kubefate namespace ls`
+    {"api_groups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},  # the node IP in cluster info
 ]
+"""Cluster-scoped reads; only with rbacScope `cluster`. Without them KubeFATE still installs, updates and
+deletes clusters (it reports the node-IP error inside `cluster describe`, as KubeFATE's namespace-admin
+guide lists under Limits)."""
+
+
+# --- files (pure: settings in, file text out) -------------------------------------------------------
+
+
+def kubefate_config_yaml(*, admin_password: str, database_password: str) -> str:
+    """The service's config.yaml (viper keys; the image reads /config.yaml at start, before env vars).
+
+    A file instead of KubeFATE's FATECLOUD_* environment variables keeps the passwords out of the
+    process environment; no FATECLOUD_* variable is set, so the file is the only source.
+    """
+    return yaml_dump({
+        "server": {"address": "0.0.0.0", "port": str(ports.KUBEFATE_HTTP)},
+        "db": {"type": "mysql", "host": MARIADB_SERVICE, "port": str(ports.MARIADB), "name": DATABASE,
+               "username": DATABASE_USER, "password": database_password},
+        "repo": {"name": CHART_REPO_NAME, "url": CHART_REPO_URL},
+        "user": {"username": ADMIN_USERNAME, "password": admin_password},
+        "log": {"level": "info", "nocolor": True},
+    })
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def mariadb_init_sql(*, database_password: str, root_password: str) -> str:
+    """SQL MariaDB runs at every start (--init-file): database, user, grants and passwords as the Secret says.
+
+    Idempotent, so it is safe on the first start (the image's entrypoint still sets up root) and on
+    every restart; on a retained volume it replaces the passwords of an earlier stack with the current
+    ones instead of locking KubeFATE out (KubeFATE #870).
+    """
+    user = f"{_sql_string(DATABASE_USER)}@'%'"
+    password = _sql_string(database_password)
+    root = _sql_string(root_password)
+    return "\n".join([
+        f"CREATE DATABASE IF NOT EXISTS `{DATABASE}`;",
+        f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {password};",
+        f"ALTER USER {user} IDENTIFIED BY {password};",
+        f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO {user};",
+        f"ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY {root};",
+        f"ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY {root};",
+        "",
+    ])
+
+
+# --- the component ---------------------------------------------------------------------------------
+
+
+def _dependencies(opts: pulumi.ResourceOptions | None) -> list[Any]:
+    """The caller's depends_on as a list: children need it too (a component's depends_on does not reach
+    them), e.g. Roles in namespaces another component of the stack creates."""
+    depends_on = opts.depends_on if opts is not None else None
+    if depends_on is None:
+        return []
+    return list(depends_on) if isinstance(depends_on, Sequence) else [depends_on]
 
 
 class KubefateService(pulumi.ComponentResource):
@@ -52,109 +141,132 @@ class KubefateService(pulumi.ComponentResource):
     username: pulumi.Output[str]
     password: pulumi.Output[str]
 
-    def __init__(self, name: str, config: KubefateConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, config: KubefateConfig, opts: pulumi.ResourceOptions | None = None, *,
+        registry: str = "", image_pull_secrets: Sequence[str] = (), storage_class: str | None = None,
+    ) -> None:
         super().__init__("fate:index:KubefateService", name, None, opts)
-        instance = "kubefate"
-        namespace = config.namespace
-        ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata={
-            "name": namespace, "labels": kube.namespace_labels(instance)},
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
-        child = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        account = k8s.core.v1.ServiceAccount(f"{name}-account", metadata={
-            "name": "kubefate-admin", "namespace": namespace, "labels": kube.labels("kubefate", instance)},
-            automount_service_account_token=True, opts=child)
-        self._rbac(name, config, account.metadata.name, child)
-
-        secret_opts = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])
-        admin = random.RandomPassword(f"{name}-admin-password", length=24, special=False, opts=secret_opts).result
-        database = random.RandomPassword(f"{name}-db-password", length=24, special=False, opts=secret_opts).result
-        root = random.RandomPassword(f"{name}-db-root-password", length=24, special=False, opts=secret_opts).result
-        credentials = pulumi.Output.secret(pulumi.Output.all(admin, database, root).apply(lambda pw: {
-            "kubefateUsername": ADMIN_USERNAME, "kubefatePassword": pw[0],
-            "mariadbUsername": DATABASE_USER, "mariadbPassword": pw[1], "mariadbRootPassword": pw[2],
-        }))
-        secret = k8s.core.v1.Secret(f"{name}-credentials", metadata={
-            "name": CREDENTIALS_SECRET, "namespace": namespace, "labels": kube.labels("kubefate", instance)},
-            type="Opaque", string_data=credentials, opts=pulumi.ResourceOptions(parent=self, depends_on=[ns],
-                                                                                 retain_on_delete=True))
-
-        def from_secret(env: str, key: str) -> dict[str, Any]:
-            return {"name": env, "value_from": {"secret_key_ref": {"name": CREDENTIALS_SECRET, "key": key}}}
-
-        module_opts = pulumi.ResourceOptions(parent=self, depends_on=[ns, secret])
-        kube.namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=instance,
+        self._name = name
+        self._config = config
+        after = _dependencies(opts)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": config.namespace, "labels": kube.namespace_labels(INSTANCE)},
+            # Deleting the namespace would delete MariaDB's retained volume claim with it.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True, depends_on=after),
+        )
+        # Objects in the namespace name it through the Namespace's output, so they wait for it.
+        namespace = self._namespace = ns.metadata.name
+        child = pulumi.ResourceOptions(parent=self, depends_on=[*after, ns])
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-account",
+            metadata={"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+            automount_service_account_token=False,
+            opts=child,
+        )
+        self._rbac(account.metadata.name, pulumi.ResourceOptions(parent=self, depends_on=[*after, account]))
+        kube.namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=INSTANCE,
                                       public_ports=[ports.KUBEFATE_HTTP], opts=child)
-        kube.Module(f"{name}-mariadb", kube.ModuleSpec(
-            name="mariadb",
-            image=image("mariadb", DEFAULT_FATE_VERSION),
-            ports={"mysql": ports.MARIADB},
-            stateful=True,
-            # The image reads passwords from files (*_FILE): no secret in the environment.
-            env=[{"name": "MARIADB_DATABASE", "value": DATABASE}, {"name": "MARIADB_USER", "value": DATABASE_USER},
-                 {"name": "MARIADB_PASSWORD_FILE", "value": "/run/secrets/kubefate/mariadbPassword"},
-                 {"name": "MARIADB_ROOT_PASSWORD_FILE", "value": "/run/secrets/kubefate/mariadbRootPassword"}],
-            config=[kube.ConfigFiles(name=CREDENTIALS_SECRET, mount_path="/run/secrets/kubefate", files={},
-                                     secret=True, managed=False, rolls_pods=False)],
-            data=kube.DataVolume(name="data", mount_path="/var/lib/mysql", size="5Gi"),
-            readiness=kube.tcp_probe(ports.MARIADB, initial_delay=5),
-            liveness=kube.tcp_probe(ports.MARIADB, initial_delay=30),
-        ), namespace, instance, opts=module_opts)
-        kube.Module(f"{name}-kubefate", kube.ModuleSpec(
-            name="kubefate",
-            image=image("kubefate", DEFAULT_FATE_VERSION),
-            ports={"http": ports.KUBEFATE_HTTP},
-            env=[
-                {"name": "FATECLOUD_DB_TYPE", "value": "mysql"},
-                {"name": "FATECLOUD_DB_HOST", "value": "mariadb"},
-                {"name": "FATECLOUD_DB_PORT", "value": str(ports.MARIADB)},
-                {"name": "FATECLOUD_DB_NAME", "value": DATABASE},
-                from_secret("FATECLOUD_DB_USERNAME", "mariadbUsername"),
-                from_secret("FATECLOUD_DB_PASSWORD", "mariadbPassword"),
-                from_secret("FATECLOUD_USER_USERNAME", "kubefateUsername"),
-                from_secret("FATECLOUD_USER_PASSWORD", "kubefatePassword"),
-                {"name": "FATECLOUD_SERVER_ADDRESS", "value": "0.0.0.0"},
-                {"name": "FATECLOUD_SERVER_PORT", "value": str(ports.KUBEFATE_HTTP)},
-                {"name": "FATECLOUD_LOG_LEVEL", "value": "info"},
-                {"name": "FATECLOUD_LOG_NOCOLOR", "value": "true"},
-            ],
-            service_account=account.metadata.name,
-            automount_token=True,
-            workload_annotations={"checkov.io/skip1": "CKV_K8S_35=KubeFATE reads its credentials only from the "
-                                                      "environment (FATECLOUD_*); they come from a Secret"},
-            readiness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=5),
-            liveness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=30),
-        ), namespace, instance, opts=module_opts)
+
+        admin, database, root = (
+            random.RandomPassword(f"{name}-{purpose}-password", length=24, special=False,
+                                  opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])).result
+            for purpose in ("admin", "db", "db-root")
+        )
+        k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata={"name": CREDENTIALS_SECRET, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+            type="Opaque",
+            string_data=pulumi.Output.secret(pulumi.Output.all(admin, database, root).apply(lambda pw: {
+                "kubefateUsername": ADMIN_USERNAME, "kubefatePassword": pw[0],
+                "mariadbUsername": DATABASE_USER, "mariadbPassword": pw[1], "mariadbRootPassword": pw[2],
+            })),
+            opts=child,
+        )
+        modules = pulumi.ResourceOptions(parent=self, depends_on=[*after, ns])
+        pull_secrets = tuple(image_pull_secrets)
+        self._add_mariadb(database, root, registry, pull_secrets, storage_class, modules)
+        self._add_kubefate(admin, database, account.metadata.name, registry, pull_secrets, modules)
 
         if config.ingress_host:
-            k8s.networking.v1.Ingress(f"{name}-ingress", metadata={
-                "name": "kubefate", "namespace": namespace, "labels": kube.labels("kubefate", instance)},
-                spec={"ingress_class_name": "nginx", "rules": [{"host": config.ingress_host, "http": {"paths": [{
+            k8s.networking.v1.Ingress(
+                f"{name}-ingress",
+                metadata={"name": SERVICE, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+                spec={"ingress_class_name": INGRESS_CLASS, "rules": [{"host": config.ingress_host, "http": {"paths": [{
                     "path": "/", "path_type": "Prefix",
-                    "backend": {"service": {"name": "kubefate", "port": {"number": ports.KUBEFATE_HTTP}}},
-                }]}}]}, opts=child)
-            self.url = pulumi.Output.from_input(f"http://{config.ingress_host}")
+                    "backend": {"service": {"name": SERVICE, "port": {"number": ports.KUBEFATE_HTTP}}},
+                }]}}]},
+                opts=child,
+            )
+            url = f"http://{config.ingress_host}"
         else:
-            self.url = pulumi.Output.from_input(f"http://{kube.cluster_dns('kubefate', namespace)}:{ports.KUBEFATE_HTTP}")
+            url = f"http://{kube.cluster_dns(SERVICE, config.namespace)}:{ports.KUBEFATE_HTTP}"
+        self.url = pulumi.Output.from_input(url)
         self.username = pulumi.Output.from_input(ADMIN_USERNAME)
         self.password = pulumi.Output.secret(admin)
-        self.register_outputs({"url": self.url, "username": self.username})
+        self.register_outputs({"url": self.url, "username": self.username, "password": self.password})
 
-    def _rbac(self, name: str, config: KubefateConfig, account: pulumi.Output[str],
-              opts: pulumi.ResourceOptions) -> None:
-        subject = [{"kind": "ServiceAccount", "name": account, "namespace": config.namespace}]
-        labels = kube.labels("kubefate", "kubefate")
+    def _rbac(self, account: pulumi.Output[str], opts: pulumi.ResourceOptions) -> None:
+        """Cluster scope: one ClusterRole. Namespaces scope: a Role per namespace and nothing cluster-wide,
+        so a team with only namespace `admin` rights can apply it (KubeFATE's namespace-admin guide)."""
+        config, name = self._config, self._name
+        subjects = [{"kind": "ServiceAccount", "name": account, "namespace": self._namespace}]
+        labels = kube.labels(SERVICE, INSTANCE)
         if config.rbac_scope == "cluster":
-            role = k8s.rbac.v1.ClusterRole(f"{name}-role", metadata={"name": "kubefate-role", "labels": labels},
-                                           rules=NAMESPACED_RULES + CLUSTER_ONLY_RULES, opts=opts)
-            k8s.rbac.v1.ClusterRoleBinding(f"{name}-binding", metadata={"name": "kubefate", "labels": labels},
-                                           role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                                     "name": role.metadata.name},
-                                           subjects=subject, opts=opts)
+            role = k8s.rbac.v1.ClusterRole(f"{name}-role", metadata={"name": ROLE, "labels": labels},
+                                           rules=MANAGED_RULES + CLUSTER_READ_RULES, opts=opts)
+            k8s.rbac.v1.ClusterRoleBinding(
+                f"{name}-binding", metadata={"name": BINDING, "labels": labels},
+                role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role.metadata.name},
+                subjects=subjects, opts=opts)
             return
-        for namespace in config.namespaces:
+        for namespace in dict.fromkeys(config.namespaces):
             role = k8s.rbac.v1.Role(f"{name}-role-{namespace}", metadata={
-                "name": "kubefate-role", "namespace": namespace, "labels": labels}, rules=NAMESPACED_RULES, opts=opts)
-            k8s.rbac.v1.RoleBinding(f"{name}-binding-{namespace}", metadata={
-                "name": "kubefate", "namespace": namespace, "labels": labels},
+                "name": ROLE, "namespace": namespace, "labels": labels}, rules=MANAGED_RULES, opts=opts)
+            k8s.rbac.v1.RoleBinding(
+                f"{name}-binding-{namespace}", metadata={"name": BINDING, "namespace": namespace, "labels": labels},
                 role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
-                subjects=subject, opts=opts)
+                subjects=subjects, opts=opts)
+
+    def _add_mariadb(self, database: pulumi.Output[str], root: pulumi.Output[str], registry: str,
+                     pull_secrets: tuple[str, ...], storage_class: str | None, opts: pulumi.ResourceOptions) -> None:
+        files: pulumi.Output[Mapping[str, str]] = pulumi.Output.secret(pulumi.Output.all(database, root).apply(
+            lambda pw: {"init.sql": mariadb_init_sql(database_password=pw[0], root_password=pw[1]),
+                        "rootPassword": pw[1]}))
+        kube.Module(f"{self._name}-mariadb", kube.ModuleSpec(
+            name=MARIADB_SERVICE,
+            image=image("mariadb", DEFAULT_FATE_VERSION, registry=registry),
+            ports={"mysql": ports.MARIADB},
+            stateful=True,
+            # The entrypoint takes `--` options as mariadbd's; root's first password comes from a file.
+            args=[f"--init-file={MARIADB_INIT_DIR}/init.sql"],
+            env=[{"name": "MARIADB_ROOT_PASSWORD_FILE", "value": f"{MARIADB_INIT_DIR}/rootPassword"}],
+            config=[kube.ConfigFiles(name=MARIADB_INIT_SECRET, mount_path=MARIADB_INIT_DIR, files=files, secret=True)],
+            data=kube.DataVolume(name="data", mount_path="/var/lib/mysql", size=MARIADB_VOLUME_SIZE,
+                                 storage_class=storage_class),
+            retain_volumes=True,
+            image_pull_secrets=pull_secrets,
+            readiness=kube.tcp_probe(ports.MARIADB, initial_delay=5),
+            liveness=kube.tcp_probe(ports.MARIADB, initial_delay=30),
+        ), self._namespace, INSTANCE, opts=opts)
+
+    def _add_kubefate(self, admin: pulumi.Output[str], database: pulumi.Output[str], account: pulumi.Output[str],
+                      registry: str, pull_secrets: tuple[str, ...], opts: pulumi.ResourceOptions) -> None:
+        files: pulumi.Output[Mapping[str, str]] = pulumi.Output.secret(pulumi.Output.all(admin, database).apply(
+            lambda pw: {"config.yaml": kubefate_config_yaml(admin_password=pw[0], database_password=pw[1])}))
+        kube.Module(f"{self._name}-kubefate", kube.ModuleSpec(
+            name=SERVICE,
+            image=image("kubefate", DEFAULT_FATE_VERSION, registry=registry),
+            ports={"http": ports.KUBEFATE_HTTP},
+            # Replaces the image's /config.yaml (its working directory is /); a change rolls the pod.
+            config=[kube.ConfigFiles(name=CONFIG_SECRET, mount_path="/", files=files, secret=True,
+                                     file_names=("config.yaml",))],
+            run_as_user=KUBEFATE_UID,
+            service_account=account,
+            automount_token=True,
+            workload_annotations={"checkov.io/skip1": "CKV_K8S_38=KubeFATE drives the Kubernetes API (Helm) with "
+                                                      "this account's token; RBAC limits what it may do"},
+            image_pull_secrets=pull_secrets,
+            readiness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=5),
+            liveness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=30),
+        ), self._namespace, INSTANCE, opts=opts)

@@ -1,17 +1,60 @@
-"""KubefateService under the engine mocks (doubles: Pulumi engine, Kubernetes API server)."""
+"""KubefateService as users see it: RBAC for both scopes, generated credentials only in Secrets, MariaDB on a
+retained volume, outputs, and every object valid for Kubernetes 1.31 (strict) and clean under checkov.
+
+Test doubles: the Pulumi engine and the Kubernetes API server (fedctl's engine mocks, via the harness).
+Real: pulumi-random's values, kubernetes-validate's schemas, checkov, and a real MariaDB server (Debian's
+10.11, the image's series) that runs the init file the component ships.
+"""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from components.kubefate_service import KubefateService
+import pytest
+import yaml
+
+import pulumi
+import pulumi_kubernetes as k8s
+from components.kubefate_service import KubefateService, kubefate_config_yaml, mariadb_init_sql
+from fedctl import engine
 from fedctl.engine import StackRun
+from fedctl.render import Rendered, write
 from stacks.config import KubefateConfig
-from tests.support.manifest_checks import validate_manifest
-from tests.support.pulumi_harness import run_function
+from tests.support.manifest_checks import checkov_available, run_checkov, validate_manifest
+from tests.support.peers import require_peer
+from tests.support.pulumi_harness import run_function, run_stack, shipped_config
+
+# KubeFATE's k8s-deploy/rbac-config.yaml (tag v2.0.0, service v1.4.5): (api group, resource) -> verbs.
+UPSTREAM_RULES: dict[tuple[str, str], set[str]] = {
+    **{("", r): {"get", "list", "create", "delete", "update", "patch"}
+       for r in ("namespaces", "configmaps", "services", "secrets", "persistentvolumeclaims", "serviceaccounts")},
+    **{("", r): {"get", "list"} for r in ("pods", "pods/log", "nodes")},
+    **{("apps", r): {"get", "list", "create", "delete", "update", "patch"}
+       for r in ("deployments", "statefulsets", "deployments/status", "statefulsets/status")},
+    ("networking.k8s.io", "ingresses"): {"get", "list", "create", "delete", "update", "patch"},
+    **{("networking.istio.io", r): {"get", "create", "delete", "update", "patch"}
+       for r in ("gateways", "virtualservices")},
+    **{("rbac.authorization.k8s.io", r): {"get", "create", "delete", "update", "patch"}
+       for r in ("roles", "rolebindings")},
+    ("batch", "jobs"): {"get", "list", "create", "delete", "update", "patch"},
+}
+# Narrowed on purpose (docs/kubefate-service.md): KubeFATE v1.4.5 only lists namespaces.
+NARROWED = {("", "namespaces"): {"create", "delete", "update", "patch"}}
+CLUSTER_SCOPED = {"", "Namespace", "ClusterRole", "ClusterRoleBinding"}
+# The keys KubeFATE v1.4.5 reads with viper.GetString/GetBool (pkg/api, pkg/orm, pkg/service, logging).
+VIPER_KEYS = {"server.address", "server.port", "db.type", "db.host", "db.port", "db.name", "db.username",
+              "db.password", "repo.name", "repo.url", "user.username", "user.password", "log.level", "log.nocolor"}
 
 
 def kubefate(**config: Any) -> StackRun:
+    """Run the component alone, as a program of its own; every object must pass strict validation."""
     settings = KubefateConfig.model_validate({"enabled": True, **config})
 
     def program() -> dict[str, Any]:
@@ -24,51 +67,335 @@ def kubefate(**config: Any) -> StackRun:
     return run
 
 
-def test_cluster_scope_rbac_and_workloads() -> None:
+def granted(rules: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for rule in rules:
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                pairs.setdefault((group, resource), set()).update(rule["verbs"])
+    return pairs
+
+
+def pod(run: StackRun, kind: str, name: str) -> dict[str, Any]:
+    return run.k8s_object(kind, name)["spec"]["template"]["spec"]
+
+
+def flat(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from flat(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from flat(item)
+    else:
+        yield str(value)
+
+
+# --- RBAC -------------------------------------------------------------------------------------------
+
+
+def test_cluster_scope_keeps_kubefates_rights_without_psp_or_namespace_writes() -> None:
     run = kubefate()
-    role = run.k8s_object("ClusterRole", "kubefate-role")
-    resources = {r for rule in role["rules"] for r in rule["resources"]}
-    assert {"namespaces", "deployments", "statefulsets", "ingresses", "secrets"} <= resources
-    assert "podsecuritypolicies" not in resources
+    role = granted(run.k8s_object("ClusterRole", "kubefate-role")["rules"])
+    for pair, verbs in UPSTREAM_RULES.items():
+        missing = verbs - role.get(pair, set()) - NARROWED.get(pair, set())
+        assert not missing, f"{pair} lost {missing} compared with KubeFATE's rbac-config.yaml"
+    assert role[("", "namespaces")] == {"get", "list"}
+    assert not any(resource == "podsecuritypolicies" for _, resource in role)
+    assert set(role) == set(UPSTREAM_RULES), "no rights beyond KubeFATE's own"
     binding = run.k8s_object("ClusterRoleBinding", "kubefate")
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                  "name": "kubefate-role"}
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": "kube-fate"}]
-    deployment = run.k8s_object("Deployment", "kubefate")["spec"]["template"]["spec"]
-    assert deployment["containers"][0]["image"] == "federatedai/kubefate:v1.4.5"
-    assert deployment["serviceAccountName"] == "kubefate-admin"
-    assert run.outputs["url"] == "http://kubefate.kube-fate.svc.cluster.local:8080"
+    assert pod(run, "Deployment", "kubefate")["serviceAccountName"] == "kubefate-admin"
+    assert run.k8s_objects("Role") == [] and run.k8s_objects("RoleBinding") == []
 
 
-def test_namespace_scope_for_teams_without_cluster_admin() -> None:
-    run = kubefate(rbacScope="namespaces", namespaces=["fate-9999", "fate-10000"])
-    assert run.k8s_objects("ClusterRole") == [] and run.k8s_objects("ClusterRoleBinding") == []
-    roles = {r["metadata"]["namespace"] for r in run.k8s_objects("Role")}
-    assert roles == {"fate-9999", "fate-10000"}
-    assert all("namespaces" not in str(r["rules"]) for r in run.k8s_objects("Role"))
+def test_namespace_scope_needs_no_cluster_admin() -> None:
+    """What a team with only namespace `admin` rights can apply: nothing cluster-wide but the namespace."""
+    run = kubefate(rbacScope="namespaces", namespaces=["fate-9999", "fate-10000", "fate-9999"])
+    cluster_wide = [o["kind"] for o in run.k8s_objects() if not o["metadata"].get("namespace")]
+    assert cluster_wide == ["Namespace"]
+    roles = {r["metadata"]["namespace"]: granted(r["rules"]) for r in run.k8s_objects("Role")}
+    assert set(roles) == {"fate-9999", "fate-10000"}
+    cluster_role = kubefate().k8s_object("ClusterRole", "kubefate-role")["rules"]
+    for rules in roles.values():
+        assert set(rules) == set(UPSTREAM_RULES) - {("", "namespaces"), ("", "nodes")}
+        assert all(rules[pair] == verbs for pair, verbs in granted(cluster_role).items() if pair in rules)
+    bindings = {b["metadata"]["namespace"]: b for b in run.k8s_objects("RoleBinding")}
+    assert set(bindings) == {"fate-9999", "fate-10000"}
+    for namespace, binding in bindings.items():
+        assert binding["roleRef"]["kind"] == "Role" and binding["roleRef"]["name"] == "kubefate-role"
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubefate-admin",
+                                        "namespace": "kube-fate"}], namespace
 
 
-def test_credentials_generated_secret_and_never_plain() -> None:
+# --- credentials ------------------------------------------------------------------------------------
+
+
+def test_generated_credentials_live_only_in_secrets() -> None:
     run = kubefate()
-    secret = run.k8s_object("Secret", "kubefate-credentials")["stringData"]
-    assert secret["kubefateUsername"] == "admin" and len(secret["kubefatePassword"]) == 24
-    assert secret["kubefatePassword"] != "admin"
-    assert "password" in run.secret_outputs and run.redacted_outputs()["password"] == "[secret]"
-    for cm in run.k8s_objects("ConfigMap"):
-        assert secret["kubefatePassword"] not in str(cm)
-    env = run.k8s_object("Deployment", "kubefate")["spec"]["template"]["spec"]["containers"][0]["env"]
-    password_env = next(e for e in env if e["name"] == "FATECLOUD_USER_PASSWORD")
-    assert "value" not in password_env and password_env["valueFrom"]["secretKeyRef"]["name"] == "kubefate-credentials"
+    credentials = run.k8s_object("Secret", "kubefate-secret")["stringData"]
+    assert set(credentials) == {"kubefateUsername", "kubefatePassword", "mariadbUsername", "mariadbPassword",
+                                "mariadbRootPassword"}
+    passwords = [credentials[k] for k in ("kubefatePassword", "mariadbPassword", "mariadbRootPassword")]
+    assert len(set(passwords)) == 3 and all(len(p) == 24 and p.isalnum() for p in passwords)
+    assert credentials["kubefateUsername"] == "admin" and "admin" not in passwords
+
+    # The service reads them from its config file (a Secret), not from the environment.
+    config = yaml.safe_load(run.k8s_object("Secret", "kubefate-config")["stringData"]["config.yaml"])
+    assert config["user"] == {"username": "admin", "password": credentials["kubefatePassword"]}
+    assert config["db"]["username"] == "kubefate" and config["db"]["password"] == credentials["mariadbPassword"]
+    init_sql = run.k8s_object("Secret", "mariadb-init")["stringData"]
+    assert credentials["mariadbPassword"] in init_sql["init.sql"]
+    assert init_sql["rootPassword"] == credentials["mariadbRootPassword"]
+
+    assert run.k8s_objects("ConfigMap") == []
+    for workload in (pod(run, "Deployment", "kubefate"), pod(run, "StatefulSet", "mariadb")):
+        for container in workload["containers"]:
+            assert not any(p in value for value in flat(container.get("env", [])) for p in passwords)
+            assert not any("secretKeyRef" in str(e) for e in container.get("env", []))
+
+    assert run.outputs["password"] == credentials["kubefatePassword"] and run.outputs["username"] == "admin"
+    assert run.secret_outputs == {"password"} and run.redacted_outputs()["password"] == "[secret]"
+    shown = "\n".join(flat(run.k8s_objects(show_secrets=False))) + str(run.redacted_outputs())
+    assert not any(p in shown for p in passwords), "a password leaked into the redacted render"
 
 
-def test_mariadb_on_a_retained_volume() -> None:
+def test_the_service_mounts_its_config_where_the_image_reads_it() -> None:
+    """The image's working directory is / and viper reads config.yaml there, before any FATECLOUD_* variable."""
+    run = kubefate()
+    spec = pod(run, "Deployment", "kubefate")
+    container = spec["containers"][0]
+    assert container["image"] == "federatedai/kubefate:v1.4.5"
+    assert "env" not in container or container["env"] == []
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == "/config.yaml")
+    assert mount["subPath"] == "config.yaml" and mount["readOnly"] is True
+    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+    assert volume["secret"]["secretName"] == "kubefate-config"
+    annotations = run.k8s_object("Deployment", "kubefate")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["fate-federation/config-checksum"], "a new password must restart the service"
+    assert container["securityContext"]["runAsUser"] == 65532 and container["securityContext"]["runAsNonRoot"]
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert spec["automountServiceAccountToken"] is True
+    assert run.k8s_object("ServiceAccount", "kubefate-admin")["automountServiceAccountToken"] is False
+
+
+def test_config_file_has_every_key_kubefate_reads() -> None:
+    config = yaml.safe_load(kubefate_config_yaml(admin_password="a", database_password="d"))
+    keys = {f"{section}.{key}" for section, values in config.items() for key in values}
+    assert keys == VIPER_KEYS
+    assert config["db"] == {"type": "mysql", "host": "mariadb", "port": "3306", "name": "kube_fate",
+                            "username": "kubefate", "password": "d"}
+    assert config["server"] == {"address": "0.0.0.0", "port": "8080"} and config["log"]["nocolor"] is True
+
+
+def test_init_sql_quotes_passwords() -> None:
+    sql = mariadb_init_sql(database_password="it's\\", root_password="r")
+    assert "IDENTIFIED BY 'it''s\\\\';" in sql and "it's" not in sql
+
+
+# --- MariaDB ----------------------------------------------------------------------------------------
+
+
+def test_mariadb_data_outlives_destroy() -> None:
     run = kubefate()
     mariadb = run.k8s_object("StatefulSet", "mariadb")["spec"]
-    assert mariadb["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Retain"
-    assert mariadb["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "5Gi"
-    retained = {r.name for r in run.resources if r.retain_on_delete}
-    assert {"kubefate-namespace", "kubefate-credentials"} <= retained  # a re-created stack finds its data
+    assert mariadb["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    claim = mariadb["volumeClaimTemplates"][0]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    container = mariadb["template"]["spec"]["containers"][0]
+    assert {"name": "data", "mountPath": "/var/lib/mysql"} in container["volumeMounts"]
+    assert container["args"] == ["--init-file=/etc/mariadb-init/init.sql"]
+    assert {"name": "MARIADB_ROOT_PASSWORD_FILE", "value": "/etc/mariadb-init/rootPassword"} in container["env"]
+    assert container["image"] == "mariadb:10.11.10"
+    # Deleting the namespace would delete the claim: `pulumi destroy` leaves it.
+    retained = {(r.typ, r.name) for r in run.resources if r.retain_on_delete}
+    assert retained == {("kubernetes:core/v1:Namespace", "kubefate-namespace")}
 
 
-def test_ingress_host() -> None:
-    run = kubefate(ingressHost="kubefate.example.org")
-    assert run.k8s_object("Ingress", "kubefate")["spec"]["rules"][0]["host"] == "kubefate.example.org"
+@pytest.fixture
+def mariadb_dir() -> Iterator[Path]:
+    if not shutil.which("mariadbd") or not shutil.which("mariadb-install-db"):
+        pytest.skip("MariaDB is not installed (Debian: apt-get install mariadb-server mariadb-client)")
+    directory = Path(tempfile.mkdtemp(prefix="kfdb-", dir="/tmp"))  # short: the socket path is limited
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_mariadb(directory: Path, init_sql: str) -> tuple[subprocess.Popen[bytes], int]:
+    (directory / "init.sql").write_text(init_sql)
+    port = _free_port()
+    server = subprocess.Popen(
+        ["mariadbd", "--no-defaults", f"--datadir={directory / 'data'}", "--user=root", f"--port={port}",
+         "--bind-address=127.0.0.1", f"--socket={directory / 'sock'}", f"--pid-file={directory / 'pid'}",
+         f"--init-file={directory / 'init.sql'}"],
+        stdout=subprocess.DEVNULL, stderr=open(directory / "server.log", "ab"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError((directory / "server.log").read_text()[-2000:])
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return server, port
+        time.sleep(0.2)
+    server.kill()
+    raise AssertionError("MariaDB did not listen within 60 s")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=60)
+
+
+def _sql(port: int, user: str, password: str, statement: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{port}", f"-u{user}",
+                           f"-p{password}", "-N", "-e", statement], capture_output=True, text=True, timeout=60)
+
+
+def _as_kubefate(run: StackRun) -> tuple[str, str, str]:
+    """What the service would connect with, read from the config file the component ships."""
+    db = yaml.safe_load(run.k8s_object("Secret", "kubefate-config")["stringData"]["config.yaml"])["db"]
+    return db["username"], db["password"], db["name"]
+
+
+def test_a_recreated_stack_opens_the_data_it_left_behind(mariadb_dir: Path) -> None:
+    """KubeFATE #220/#870: after a destroy and a new `up` (new generated passwords), the retained volume
+    still serves KubeFATE; the earlier passwords stop working. Real MariaDB, the component's own files."""
+    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={mariadb_dir / 'data'}", "--user=root",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   check=True, capture_output=True, timeout=300)
+    first, second = kubefate(), kubefate()
+    user, first_password, database = _as_kubefate(first)
+    _, second_password, _ = _as_kubefate(second)
+    assert first_password != second_password
+
+    server, port = _start_mariadb(mariadb_dir, first.k8s_object("Secret", "mariadb-init")["stringData"]["init.sql"])
+    try:
+        created = _sql(port, user, first_password,
+                       f"CREATE TABLE {database}.t_cluster (name VARCHAR(20)); "
+                       f"INSERT INTO {database}.t_cluster VALUES ('fate-9999')")
+        assert created.returncode == 0, created.stderr
+    finally:
+        _stop(server)
+
+    init = second.k8s_object("Secret", "mariadb-init")["stringData"]
+    server, port = _start_mariadb(mariadb_dir, init["init.sql"])
+    try:
+        kept = _sql(port, user, second_password, f"SELECT name FROM {database}.t_cluster")
+        assert kept.returncode == 0, kept.stderr
+        assert kept.stdout.split() == ["fate-9999"]
+        assert _sql(port, user, first_password, "SELECT 1").returncode != 0
+        assert _sql(port, "root", init["rootPassword"], "SELECT 1").stdout.split() == ["1"]
+        assert _sql(port, user, second_password, "CREATE DATABASE other").returncode != 0, "grants stay on kube_fate"
+    finally:
+        _stop(server)
+
+
+# --- outputs, ingress, images -----------------------------------------------------------------------
+
+
+def test_url_is_the_cluster_service_without_ingress() -> None:
+    run = kubefate()
+    assert run.outputs["url"] == "http://kubefate.kube-fate.svc.cluster.local:8080"
+    service = run.k8s_object("Service", "kubefate", "kube-fate")
+    assert service["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}]
+    assert run.k8s_objects("Ingress") == []
+    namespace = run.k8s_object("Namespace", "kube-fate")["metadata"]["labels"]
+    assert namespace["pod-security.kubernetes.io/enforce"] == "baseline"
+
+
+def test_ingress_host_is_the_url() -> None:
+    run = kubefate(ingressHost="kubefate.example.org", namespace="kubefate-9999")
+    ingress = run.k8s_object("Ingress", "kubefate", "kubefate-9999")["spec"]
+    assert ingress["ingressClassName"] == "nginx"
+    assert ingress["rules"] == [{"host": "kubefate.example.org", "http": {"paths": [{
+        "path": "/", "pathType": "Prefix",
+        "backend": {"service": {"name": "kubefate", "port": {"number": 8080}}}}]}}]
     assert run.outputs["url"] == "http://kubefate.example.org"
+    assert {o["metadata"].get("namespace") for o in run.k8s_objects()} - {None} == {"kubefate-9999"}
+
+
+def test_registry_pull_secrets_and_storage_class() -> None:
+    settings = KubefateConfig.model_validate({"enabled": True})
+
+    def program() -> dict[str, Any]:
+        KubefateService("kubefate", settings, registry="registry.example.org/mirror",
+                        image_pull_secrets=["mirror-pull"], storage_class="fast-ssd")
+        return {}
+
+    run = run_function(program)
+    kubefate_pod, mariadb_pod = pod(run, "Deployment", "kubefate"), pod(run, "StatefulSet", "mariadb")
+    assert kubefate_pod["containers"][0]["image"] == "registry.example.org/mirror/kubefate:v1.4.5"
+    assert mariadb_pod["containers"][0]["image"] == "registry.example.org/mirror/mariadb:10.11.10"
+    assert kubefate_pod["imagePullSecrets"] == mariadb_pod["imagePullSecrets"] == [{"name": "mirror-pull"}]
+    claim = run.k8s_object("StatefulSet", "mariadb")["spec"]["volumeClaimTemplates"][0]
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
+
+
+def test_callers_dependencies_reach_every_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Roles go into namespaces another component creates: every object must wait for the caller's
+    depends_on (a component's own depends_on does not hold its children back). Observed at the engine
+    boundary: each registration's dependency URNs, followed transitively."""
+    settings = KubefateConfig.model_validate({"enabled": True, "rbacScope": "namespaces", "namespaces": ["fate-9999"]})
+    dependencies: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    register = engine._CapturingMonitor.RegisterResource  # noqa: SLF001 (observed, not replaced)
+
+    def key(urn: str) -> tuple[str, str]:
+        _, _, qualified_type, name = urn.split("::", 3)
+        return qualified_type.rsplit("$", 1)[-1], name
+
+    def observe(monitor: Any, request: Any) -> Any:
+        dependencies[(request.type, request.name)] = {key(urn) for urn in request.dependencies}
+        return register(monitor, request)
+
+    monkeypatch.setattr(engine._CapturingMonitor, "RegisterResource", observe)  # noqa: SLF001
+
+    def program() -> dict[str, Any]:
+        party_namespace = k8s.core.v1.Namespace("party-namespace", metadata={"name": "fate-9999"})
+        KubefateService("kubefate", settings, opts=pulumi.ResourceOptions(depends_on=[party_namespace]))
+        return {}
+
+    run = run_function(program)
+
+    def waits_for(resource: tuple[str, str], target: tuple[str, str], seen: set[tuple[str, str]]) -> bool:
+        direct = dependencies.get(resource, set())
+        return target in direct or any(waits_for(d, target, seen | {d}) for d in direct - seen)
+
+    party_namespace = ("kubernetes:core/v1:Namespace", "party-namespace")
+    objects = [(r.typ, r.name) for r in run.resources if r.is_kubernetes_object and r.name != "party-namespace"]
+    assert ("kubernetes:rbac.authorization.k8s.io/v1:Role", "kubefate-role-fate-9999") in objects
+    assert len(objects) > 10
+    assert [o for o in objects if not waits_for(o, party_namespace, {o})] == []
+
+
+# --- the party stack and policy ---------------------------------------------------------------------
+
+
+def test_party_stack_with_kubefate_exports_url_and_secret_password() -> None:
+    config = shipped_config("party-a")
+    config["fate-federation:party"]["kubefate"] = {"enabled": True, "rbacScope": "namespaces",
+                                                  "namespaces": ["fate-9999"]}
+    run = run_stack("party-a", config)
+    for obj in run.k8s_objects():
+        validate_manifest(obj)
+    assert run.outputs["kubefate"] == {"url": "http://kubefate.kube-fate.svc.cluster.local:8080", "username": "admin"}
+    assert "kubefatePassword" in run.secret_outputs and "kubefate" not in run.secret_outputs
+    assert run.k8s_object("Role", "kubefate-role", "fate-9999")
+    names = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in run.k8s_objects()]
+    assert len(names) == len(set(names)), "two objects of the stack claim the same name"
+
+
+def test_checkov_passes_over_the_service(tmp_path: Path) -> None:
+    require_peer("checkov", checkov_available(), "run `make test` (it installs checkov in its own venv)")
+    for scope in ({}, {"rbacScope": "namespaces", "namespaces": ["fate-9999"], "ingressHost": "kubefate.example.org"}):
+        run = kubefate(**scope)
+        target = write(Rendered("kubefate", run, 0.0, 1, []), tmp_path, show_secrets=False)
+        failed = run_checkov(target / "manifests")
+        assert failed == [], [(f["check_id"], f["resource"]) for f in failed]
