@@ -187,6 +187,9 @@ class FateCluster(pulumi.ComponentResource):
             f"spark://spark-master:{ports.SPARK_MASTER}",
             hdfs_namenode=party.hdfs.external.name_node if party.hdfs.external else
             f"hdfs://namenode:{ports.HDFS_NAMENODE_RPC}",
+            spark_nodes=party.spark.workers,
+            spark_cores_per_node=max(1, int(kube.quantity_value(kube.resources(
+                "spark-worker", party.sizing, self._override("spark-worker"))["requests"]["cpu"]))),
         )
 
     # --- modules ---------------------------------------------------------------------------------
@@ -234,6 +237,7 @@ class FateCluster(pulumi.ComponentResource):
             party.party_id,
             local=PulsarRoute(host="pulsar", port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS),
             exchange=exchange.pulsar if exchange else None,
+            fate_version=party.fate_version,
         )
         spark_conf = spark_defaults_conf(master=self._service.spark_master, driver_host=self._service.fateflow_host)
         self._module(kube.ModuleSpec(
@@ -242,15 +246,11 @@ class FateCluster(pulumi.ComponentResource):
             ports={"grpc": ports.FATEFLOW_GRPC, "http": ports.FATEFLOW_HTTP},
             stateful=True,
             headless_service=True,
-            env=[{"name": "SPARK_CONF_DIR", "value": paths.spark_conf_dir}],
+            env=[{"name": key, "value": value} for key, value in paths.env.items()],
             config=[
-                kube.ConfigFiles(name="fateflow-service-conf", mount_path=paths.service_conf_dir,
-                                 files=service_conf, secret=True, file_names=("service_conf.yaml",)),
-                # The pulsar route table is read per job: a directory mount, updated in place.
-                kube.ConfigFiles(name="pulsar-route-table", mount_path=paths.pulsar_route_table_dir,
-                                 files={"pulsar_route_table.yaml": route_table}, rolls_pods=False),
-                kube.ConfigFiles(name="spark-defaults", mount_path=paths.spark_conf_dir,
-                                 files={"spark-defaults.conf": spark_conf}),
+                kube.ConfigFiles.for_file("fateflow-service-conf", paths.service_conf, service_conf, secret=True),
+                kube.ConfigFiles.for_file("pulsar-route-table", paths.pulsar_route_table, route_table),
+                kube.ConfigFiles.for_file("spark-defaults", paths.spark_defaults, spark_conf),
             ],
             data=self._data("fateflow", "fateflow-data", paths.fateflow_data_dir,
                             sub_paths=dict(paths.fateflow_data_sub_paths)),
@@ -271,8 +271,7 @@ class FateCluster(pulumi.ComponentResource):
             name="nginx",
             image=self._image("nginx"),
             ports=nginx_ports,
-            config=[kube.ConfigFiles(name="nginx-route-table", mount_path=paths.nginx_conf_dir,
-                                     files={"route_table.yaml": route_table}, file_names=("route_table.yaml",))],
+            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
             service_name="nginx-internal",
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
@@ -298,9 +297,8 @@ class FateCluster(pulumi.ComponentResource):
             return
         certificate = self._args.pulsar_certificate
         tls = certificate is not None
-        config = [kube.ConfigFiles(name="pulsar-config", mount_path=self._paths.pulsar_conf_dir,
-                                   files={"standalone.conf": pulsar_standalone_conf(party.party_id, tls=tls)},
-                                   file_names=("standalone.conf",))]
+        config = [kube.ConfigFiles.for_file("pulsar-config", self._paths.pulsar_standalone_conf,
+                                            pulsar_standalone_conf(party.party_id, tls=tls))]
         if certificate is not None:
             config.append(kube.ConfigFiles(
                 name=PULSAR_CERT_SECRET, mount_path=PULSAR_CERT_DIR, secret=True,
@@ -341,8 +339,8 @@ class FateCluster(pulumi.ComponentResource):
             name="fateboard",
             image=self._image("fateboard"),
             ports={"http": ports.FATEBOARD_HTTP},
-            config=[kube.ConfigFiles(name="fateboard-config", mount_path=self._paths.fateboard_conf_dir,
-                                     files=properties, secret=True, file_names=("application.properties",))],
+            config=[kube.ConfigFiles.for_file("fateboard-config", self._paths.fateboard_properties, properties,
+                                              secret=True)],
             **kube.tcp_checks(ports.FATEBOARD_HTTP),
         ))
         self._ingress("fateboard", ports.FATEBOARD_HTTP)
@@ -400,9 +398,8 @@ class FateCluster(pulumi.ComponentResource):
             ports={"ui": ports.SPARK_WORKER_UI},
             replicas=party.spark.workers,
             # FATE's code runs inside the executors and reads the same service_conf.yaml as FATE Flow.
-            config=[kube.ConfigFiles(name="fateflow-service-conf", mount_path=self._paths.service_conf_dir,
-                                     files=service_conf, secret=True, managed=False,
-                                     file_names=("service_conf.yaml",))],
+            config=[kube.ConfigFiles.for_file("fateflow-service-conf", self._paths.spark_worker_service_conf,
+                                              service_conf, secret=True, managed=False)],
             **kube.tcp_checks(ports.SPARK_WORKER_UI),
         ))
 

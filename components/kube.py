@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from components.fateconf.paths import ConfigFile
 
 PART_OF = "fate-federation"
 MANAGED_BY = "pulumi"
@@ -52,7 +55,22 @@ def namespace_labels(instance: str) -> dict[str, str]:
     }
 
 
-# --- sizing --------------------------------------------------------------------------------------
+# --- quantities and sizing ---
+
+_QUANTITY = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?)(?P<unit>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_UNIT_FACTORS = {
+    None: 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+    "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50, "Ei": 2.0**60,
+}
+
+
+def quantity_value(quantity: str) -> float:
+    """A Kubernetes quantity as a number (cores or bytes), for comparing sizes against minimums."""
+    match = _QUANTITY.match(quantity)
+    if not match:
+        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 8Gi)")
+    return float(match["num"]) * _UNIT_FACTORS[match["unit"]]
+
 
 Sizing = Literal["dev", "production"]
 
@@ -163,6 +181,17 @@ class ConfigFiles:
     def __post_init__(self) -> None:
         if self.file_names and not self.rolls_pods:
             raise ValueError(f"{self.name}: files mounted one by one are not updated in place; keep rolls_pods")
+
+    @classmethod
+    def for_file(cls, name: str, where: ConfigFile, content: pulumi.Input[str] | pulumi.Input[Mapping[str, str]],
+                 *, secret: bool = False, managed: bool = True) -> ConfigFiles:
+        """Mount one FATE config file the way its image reads it (components.fateconf.paths): as the whole
+        directory when the directory is its own (kubelet updates it in place), else alone by subPath; and
+        roll the pods on change unless the program re-reads an in-place update by itself."""
+        files = content if not isinstance(content, str) else {where.name: content}
+        return cls(name=name, mount_path=where.directory, files=files, secret=secret, managed=managed,
+                   rolls_pods=not where.updates_in_place,
+                   file_names=() if where.own_directory else (where.name,))
 
 
 @dataclass(frozen=True)

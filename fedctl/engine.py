@@ -306,11 +306,12 @@ def run_program(project_dir: Path, stack: str, config: Mapping[str, Any], *, sec
 
 def run_function(fn: Callable[[], Mapping[str, Any] | None], *, stack: str = "test",
                  config: Mapping[str, Any] | None = None, secret_keys: list[str] | None = None,
-                 stack_outputs: Mapping[str, Mapping[str, Any]] | None = None, preview: bool = False) -> StackRun:
+                 stack_outputs: Mapping[str, Mapping[str, Any]] | None = None, preview: bool = False,
+                 state: EngineState | None = None) -> StackRun:
     """Run `fn` (which registers resources and returns outputs) as a program of its own."""
 
     async def main() -> Mapping[str, Any]:
         return dict(fn() or {})
 
     return _run(stack, config or {}, lambda: pulumi.run(main), secret_keys=secret_keys or [],
-                stack_outputs=stack_outputs, secret_output_names=None, state=None, preview=preview)
+                stack_outputs=stack_outputs, secret_output_names=None, state=state, preview=preview)

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components.fateconf.ats import TRAFFIC_SERVER_IMAGE
+from components.kube import quantity_value
 from components.fateconf.settings import validate_party_id
 from components.fateconf.versions import DEFAULT_FATE_VERSION, SUPPORTED_FATE_VERSIONS
 
@@ -40,22 +41,9 @@ class ConfigError(pulumi.RunError):
 
 # --- value types ---------------------------------------------------------------------------------
 
-_QUANTITY = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?)(?P<unit>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_UNIT_FACTORS = {
-    None: 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50, "Ei": 2.0**60,
-}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-
-
-def quantity_value(quantity: str) -> float:
-    """A Kubernetes quantity as a number (cores or bytes), for comparing sizes against minimums."""
-    match = _QUANTITY.match(quantity)
-    if not match:
-        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 8Gi)")
-    return float(match["num"]) * _UNIT_FACTORS[match["unit"]]
 
 
 def _check_quantity(value: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from components.fate_cluster import ExchangeWiring, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fateconf.settings import Endpoint, PulsarExchange
 from components.kube import CONFIG_CHECKSUM_ANNOTATION
-from fedctl.engine import StackRun
+from fedctl.engine import EngineState, StackRun
 from stacks.config import PartyConfig
 from tests.support.manifest_checks import validate_manifest
 from tests.support.pulumi_harness import run_function
@@ -22,7 +22,7 @@ WIRING = ExchangeWiring(nginx=Endpoint("192.0.2.5", 9300, 9310),
 
 
 def cluster(party: dict[str, Any], *, exchange: ExchangeWiring | None = WIRING,
-            certificate: bool = False, mysql_password: str | None = None) -> StackRun:
+            certificate: bool = False, mysql_password: str | None = None, state: EngineState | None = None) -> StackRun:
     config = PartyConfig.model_validate(party)
 
     def program() -> dict[str, Any]:
@@ -32,7 +32,7 @@ def cluster(party: dict[str, Any], *, exchange: ExchangeWiring | None = WIRING,
         return {"nginx": fate.nginx_host, "nginxHttp": fate.nginx_http_port, "pulsar": fate.pulsar_tls_host,
                 "pulsarPort": fate.pulsar_tls_port}
 
-    run = run_function(program)
+    run = run_function(program, state=state)
     for obj in run.k8s_objects():
         validate_manifest(obj)
     return run
@@ -145,18 +145,37 @@ def annotation(run: StackRun, kind: str, name: str) -> str | None:
     return run.k8s_object(kind, name)["spec"]["template"]["metadata"]["annotations"].get(CONFIG_CHECKSUM_ANNOTATION)
 
 
+NEW_EXCHANGE = ExchangeWiring(nginx=Endpoint("192.0.2.50", 9300, 9310),
+                              pulsar=PulsarExchange("192.0.2.51", 443, "fate.example.org"))
+
+
+def route_mount(run: StackRun) -> dict[str, Any]:
+    containers = run.k8s_object("StatefulSet", "fateflow")["spec"]["template"]["spec"]["containers"]
+    return next(m for m in containers[0]["volumeMounts"] if m["name"] == "pulsar-route-table")
+
+
 def test_config_change_rolls_exactly_the_pods_that_read_it() -> None:
-    """A new exchange address changes the nginx route table (read at start: rolls nginx) and the Pulsar
-    route table (read per job, updated in place: FATE Flow is not restarted for it)."""
-    before = cluster({"partyId": 9999})
-    after = cluster({"partyId": 9999}, exchange=ExchangeWiring(
-        nginx=Endpoint("192.0.2.50", 9300, 9310), pulsar=PulsarExchange("192.0.2.51", 443, "fate.example.org")))
+    """A new exchange address changes the nginx route table (rolls nginx) and the Pulsar route table,
+    which FATE Flow 2.x reads from its own conf/ directory (a single-file mount: FATE Flow rolls);
+    Pulsar's own config does not change, so the broker is left alone."""
+    state = EngineState()  # one stack updated twice: generated passwords stay the same
+    before = cluster({"partyId": 9999}, state=state)
+    after = cluster({"partyId": 9999}, exchange=NEW_EXCHANGE, state=state)
     assert annotation(before, "Deployment", "nginx") != annotation(after, "Deployment", "nginx")
-    assert before.k8s_object("ConfigMap", "pulsar-route-table") != after.k8s_object("ConfigMap", "pulsar-route-table")
+    assert annotation(before, "StatefulSet", "fateflow") != annotation(after, "StatefulSet", "fateflow")
     assert annotation(before, "StatefulSet", "pulsar") == annotation(after, "StatefulSet", "pulsar")
-    route_mount = [m for m in after.k8s_object("StatefulSet", "fateflow")["spec"]["template"]["spec"]["containers"][0]
-                   ["volumeMounts"] if m["name"] == "pulsar-route-table"]
-    assert route_mount and "subPath" not in route_mount[0]  # a directory mount: kubelet updates it in place
+    assert route_mount(after)["mountPath"] == "/data/projects/fate/fate_flow/conf/pulsar_route_table.yaml"
+
+
+def test_fate_1x_route_table_updates_in_place() -> None:
+    """FATE 1.x reads the route table from a directory of its own, per job: kubelet updates it in the
+    running pod, so a route change does not restart FATE Flow."""
+    state = EngineState()
+    before = cluster({"partyId": 9999, "fateVersion": "1.11.2"}, state=state)
+    after = cluster({"partyId": 9999, "fateVersion": "1.11.2"}, exchange=NEW_EXCHANGE, state=state)
+    assert before.k8s_object("ConfigMap", "pulsar-route-table") != after.k8s_object("ConfigMap", "pulsar-route-table")
+    assert annotation(before, "StatefulSet", "fateflow") == annotation(after, "StatefulSet", "fateflow")
+    assert "subPath" not in route_mount(after)
 
 
 def test_secrets_are_mounted_from_secrets_only() -> None:
