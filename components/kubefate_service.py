@@ -104,20 +104,25 @@ def _sql_string(value: str) -> str:
 def mariadb_init_sql(*, database_password: str, root_password: str) -> str:
     """SQL MariaDB runs at every start (--init-file): database, user, grants and passwords as the Secret says.
 
-    Idempotent, so it is safe on the first start (the image's entrypoint still sets up root) and on
-    every restart; on a retained volume it replaces the passwords of an earlier stack with the current
-    ones instead of locking KubeFATE out (KubeFATE #870).
+    Idempotent, so it is safe on every restart; on a retained volume it replaces the passwords of an
+    earlier stack with the current ones instead of locking KubeFATE out (KubeFATE #870). Root is
+    re-aligned only once the image's entrypoint has set it up (root@'%' exists): during the first
+    initialisation the entrypoint still logs in as root without a password.
     """
     user = f"{_sql_string(DATABASE_USER)}@'%'"
     password = _sql_string(database_password)
-    root = _sql_string(root_password)
+
+    def once_initialised(statement: str) -> str:
+        return f"EXECUTE IMMEDIATE IF(@initialised > 0, {_sql_string(statement)}, 'DO 0');"
+
     return "\n".join([
         f"CREATE DATABASE IF NOT EXISTS `{DATABASE}`;",
         f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {password};",
         f"ALTER USER {user} IDENTIFIED BY {password};",
         f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO {user};",
-        f"ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY {root};",
-        f"ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY {root};",
+        "SET @initialised = (SELECT COUNT(*) FROM mysql.global_priv WHERE User = 'root' AND Host = '%');",
+        *(once_initialised(f"ALTER USER 'root'@'{host}' IDENTIFIED BY {_sql_string(root_password)}")
+          for host in ("%", "localhost")),
         "",
     ])
 
@@ -183,10 +188,9 @@ class KubefateService(pulumi.ComponentResource):
             })),
             opts=child,
         )
-        modules = pulumi.ResourceOptions(parent=self, depends_on=[*after, ns])
         pull_secrets = tuple(image_pull_secrets)
-        self._add_mariadb(database, root, registry, pull_secrets, storage_class, modules)
-        self._add_kubefate(admin, database, account.metadata.name, registry, pull_secrets, modules)
+        self._add_mariadb(database, root, registry, pull_secrets, storage_class, child)
+        self._add_kubefate(admin, database, account.metadata.name, registry, pull_secrets, child)
 
         if config.ingress_host:
             k8s.networking.v1.Ingress(

@@ -8,6 +8,7 @@ Real: pulumi-random's values, kubernetes-validate's schemas, checkov, and a real
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -190,11 +191,6 @@ def test_config_file_has_every_key_kubefate_reads() -> None:
     assert config["server"] == {"address": "0.0.0.0", "port": "8080"} and config["log"]["nocolor"] is True
 
 
-def test_init_sql_quotes_passwords() -> None:
-    sql = mariadb_init_sql(database_password="it's\\", root_password="r")
-    assert "IDENTIFIED BY 'it''s\\\\';" in sql and "it's" not in sql
-
-
 # --- MariaDB ----------------------------------------------------------------------------------------
 
 
@@ -223,40 +219,80 @@ def mariadb_dir() -> Iterator[Path]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+class MariaDB:
+    """A real mariadbd on loopback, started as the image starts it: `mariadbd --init-file=...`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.socket = str(directory / "sock")
+        self.server: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def _args(self, init_sql: str) -> list[str]:
+        (self.directory / "init.sql").write_text(init_sql)
+        return ["--no-defaults", f"--datadir={self.directory / 'data'}", "--user=root",
+                f"--init-file={self.directory / 'init.sql'}"]
+
+    def first_start(self, init_sql: str, root_password: str) -> None:
+        """What the image's entrypoint does on an empty volume: install the system tables, start a
+        temporary server (socket only, with the container's arguments), log in as root WITHOUT a
+        password, set root's password and create root@'%', stop."""
+        args = self._args(init_sql)
+        subprocess.run(["mariadb-install-db", *args, "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       check=True, capture_output=True, timeout=300)
+        self._start([*args, "--skip-networking", f"--socket={self.socket}", f"--pid-file={self.directory / 'pid'}"],
+                    tcp=False)
+        setup = subprocess.run(
+            ["mariadb", "--no-defaults", "--protocol=socket", "-uroot", f"--socket={self.socket}", "--database=mysql",
+             "-e", f"SET PASSWORD FOR 'root'@'localhost' = PASSWORD('{root_password}'); "
+                   f"CREATE USER 'root'@'%' IDENTIFIED BY '{root_password}'; "
+                   "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "MYSQL_PWD": ""})
+        self.stop()
+        assert setup.returncode == 0, f"the entrypoint's first-start setup failed: {setup.stderr}"
+
+    def start(self, init_sql: str) -> None:
+        self.port = _free_port()
+        self._start([*self._args(init_sql), f"--port={self.port}", "--bind-address=127.0.0.1",
+                     f"--socket={self.socket}", f"--pid-file={self.directory / 'pid'}"], tcp=True)
+
+    def _start(self, args: list[str], *, tcp: bool) -> None:
+        log = open(self.directory / "server.log", "ab")  # noqa: SIM115 (kept open for the server's life)
+        self.server = subprocess.Popen(["mariadbd", *args], stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise AssertionError((self.directory / "server.log").read_text()[-2000:])
+            with socket.socket(*((socket.AF_INET,) if tcp else (socket.AF_UNIX,))) as probe:
+                if probe.connect_ex(("127.0.0.1", self.port) if tcp else self.socket) == 0:
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise AssertionError("MariaDB did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(timeout=60)
+            self.server = None
+
+    def sql(self, user: str, password: str, statement: str, *, via_socket: bool = False) -> subprocess.CompletedProcess[str]:
+        where = [f"--socket={self.socket}"] if via_socket else ["-h127.0.0.1", f"-P{self.port}"]
+        return subprocess.run(["mariadb", "--no-defaults", *where, f"-u{user}", "-N", "-e", statement],
+                               capture_output=True, text=True, timeout=60, env={**os.environ, "MYSQL_PWD": password})
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _start_mariadb(directory: Path, init_sql: str) -> tuple[subprocess.Popen[bytes], int]:
-    (directory / "init.sql").write_text(init_sql)
-    port = _free_port()
-    server = subprocess.Popen(
-        ["mariadbd", "--no-defaults", f"--datadir={directory / 'data'}", "--user=root", f"--port={port}",
-         "--bind-address=127.0.0.1", f"--socket={directory / 'sock'}", f"--pid-file={directory / 'pid'}",
-         f"--init-file={directory / 'init.sql'}"],
-        stdout=subprocess.DEVNULL, stderr=open(directory / "server.log", "ab"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError((directory / "server.log").read_text()[-2000:])
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return server, port
-        time.sleep(0.2)
-    server.kill()
-    raise AssertionError("MariaDB did not listen within 60 s")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    server.wait(timeout=60)
-
-
-def _sql(port: int, user: str, password: str, statement: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{port}", f"-u{user}",
-                           f"-p{password}", "-N", "-e", statement], capture_output=True, text=True, timeout=60)
+@pytest.fixture
+def mariadb(mariadb_dir: Path) -> Iterator[MariaDB]:
+    server = MariaDB(mariadb_dir)
+    yield server
+    server.stop()
 
 
 def _as_kubefate(run: StackRun) -> tuple[str, str, str]:
@@ -265,37 +301,44 @@ def _as_kubefate(run: StackRun) -> tuple[str, str, str]:
     return db["username"], db["password"], db["name"]
 
 
-def test_a_recreated_stack_opens_the_data_it_left_behind(mariadb_dir: Path) -> None:
+def test_a_recreated_stack_opens_the_data_it_left_behind(mariadb: MariaDB) -> None:
     """KubeFATE #220/#870: after a destroy and a new `up` (new generated passwords), the retained volume
-    still serves KubeFATE; the earlier passwords stop working. Real MariaDB, the component's own files."""
-    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={mariadb_dir / 'data'}", "--user=root",
-                    "--auth-root-authentication-method=normal", "--skip-test-db"],
-                   check=True, capture_output=True, timeout=300)
+    still serves KubeFATE, and root follows the new Secret too; the earlier passwords stop working.
+    Real MariaDB, the component's own files."""
     first, second = kubefate(), kubefate()
     user, first_password, database = _as_kubefate(first)
     _, second_password, _ = _as_kubefate(second)
-    assert first_password != second_password
+    first_init, second_init = (run.k8s_object("Secret", "mariadb-init")["stringData"] for run in (first, second))
+    assert first_password != second_password and first_init["rootPassword"] != second_init["rootPassword"]
 
-    server, port = _start_mariadb(mariadb_dir, first.k8s_object("Secret", "mariadb-init")["stringData"]["init.sql"])
-    try:
-        created = _sql(port, user, first_password,
-                       f"CREATE TABLE {database}.t_cluster (name VARCHAR(20)); "
-                       f"INSERT INTO {database}.t_cluster VALUES ('fate-9999')")
-        assert created.returncode == 0, created.stderr
-    finally:
-        _stop(server)
+    mariadb.first_start(first_init["init.sql"], first_init["rootPassword"])
+    mariadb.start(first_init["init.sql"])
+    created = mariadb.sql(user, first_password, f"CREATE TABLE {database}.t_cluster (name VARCHAR(20)); "
+                                                f"INSERT INTO {database}.t_cluster VALUES ('fate-9999')")
+    assert created.returncode == 0, created.stderr
+    mariadb.stop()
 
-    init = second.k8s_object("Secret", "mariadb-init")["stringData"]
-    server, port = _start_mariadb(mariadb_dir, init["init.sql"])
-    try:
-        kept = _sql(port, user, second_password, f"SELECT name FROM {database}.t_cluster")
-        assert kept.returncode == 0, kept.stderr
-        assert kept.stdout.split() == ["fate-9999"]
-        assert _sql(port, user, first_password, "SELECT 1").returncode != 0
-        assert _sql(port, "root", init["rootPassword"], "SELECT 1").stdout.split() == ["1"]
-        assert _sql(port, user, second_password, "CREATE DATABASE other").returncode != 0, "grants stay on kube_fate"
-    finally:
-        _stop(server)
+    mariadb.start(second_init["init.sql"])
+    kept = mariadb.sql(user, second_password, f"SELECT name FROM {database}.t_cluster")
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.split() == ["fate-9999"]
+    assert mariadb.sql(user, first_password, "SELECT 1").returncode != 0
+    root = second.k8s_object("Secret", "kubefate-secret")["stringData"]["mariadbRootPassword"]
+    assert root == second_init["rootPassword"]
+    assert mariadb.sql("root", root, "SELECT 'tcp'").stdout.split() == ["tcp"]
+    assert mariadb.sql("root", root, "SELECT 'socket'", via_socket=True).stdout.split() == ["socket"]
+    assert mariadb.sql("root", first_init["rootPassword"], "SELECT 1", via_socket=True).returncode != 0
+    assert mariadb.sql(user, second_password, "CREATE DATABASE other").returncode != 0, "grants stay on kube_fate"
+
+
+def test_init_file_takes_any_password(mariadb: MariaDB) -> None:
+    """Quotes and backslashes survive the two levels of SQL quoting (real MariaDB)."""
+    database_password, root_password = "it's a \\ test", "r'o\\ot"
+    init_sql = mariadb_init_sql(database_password=database_password, root_password=root_password)
+    mariadb.first_start(init_sql, "plain-first-root")
+    mariadb.start(init_sql)
+    assert mariadb.sql("kubefate", database_password, "SELECT 'ok'").stdout.split() == ["ok"]
+    assert mariadb.sql("root", root_password, "SELECT 'ok'", via_socket=True).stdout.split() == ["ok"]
 
 
 # --- outputs, ingress, images -----------------------------------------------------------------------
