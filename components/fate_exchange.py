@@ -86,8 +86,7 @@ class FateExchange(pulumi.ComponentResource):
             ports=nginx_ports,
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name="nginx-internal",
-            config=[kube.ConfigFiles(name="nginx-route-table", mount_path=paths.nginx_conf_dir,
-                                     files={"route_table.yaml": route_table}, file_names=("route_table.yaml",))],
+            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
         ), self.namespace, instance, opts=module_opts)
