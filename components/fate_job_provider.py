@@ -1,9 +1,14 @@
 """The FateJob dynamic provider: submits FATE jobs to FATE Flow and tracks them like a Pulumi resource.
 
-Side-effect free on import (Pulumi pickles the provider by reference to this module: only plain data on
-the instance; HTTP clients are made per call through `make_client`, which tests replace).
-FATE Flow answers HTTP 200 to everything: success and failure are in the JSON `code` (2.x) or
-`retcode` (1.x).
+Pulumi pickles the provider instance BY REFERENCE to this module (pulumi-python research, section 2):
+importing it has no side effects, the instance keeps plain data only, and HTTP clients are made inside
+the methods through `make_client`, which tests replace. Renaming or moving this module breaks refresh and
+destroy of existing stacks (their state names it).
+
+FATE Flow answers HTTP 200 to everything: success and failure live in the JSON `code` (2.x, /v2) or
+`retcode` (1.x, /v1). customTimeouts do nothing for dynamic providers, hence the `timeout_s` deadline
+implemented here. The provider process has no engine connection, so progress goes to stderr, which the
+Pulumi CLI shows beside the resource.
 """
 
 from __future__ import annotations
@@ -12,13 +17,13 @@ import datetime as dt
 import hashlib
 import json
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -28,276 +33,409 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.fateconf import fate_dag
+from components.fateconf.settings import validate_party_id
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""pulumi.runtime.rpc.UNKNOWN: what an input not known yet (in a preview) looks like to check/diff."""
 SUCCESS = "success"
 FAILED_STATES = ("failed", "canceled", "timeout")
-NO_SUCH_JOB = 1001
+TERMINAL_STATES = (SUCCESS, *FAILED_STATES)
 DEFINITION_KEYS = ("dag", "dsl", "runtime_conf")
+"""Inputs that define the run: a change is a new run (replace)."""
 SETTING_KEYS = ("endpoint", "wait", "timeout_s", "poll_interval_s", "max_poll_interval_s", "app_id", "app_token")
+"""Inputs that only say how to reach and follow the run: a change updates in place."""
+PARTY_KEY = "party_id"
+OUTPUT_KEYS = ("job_id", "status", "progress", "party_statuses", "task_statuses", "failed_tasks", "model_id",
+               "model_version", "start_time", "end_time", "timed_out")
+DEFAULTS: dict[str, Any] = {"wait": True, "timeout_s": 3600.0, "poll_interval_s": 1.0, "max_poll_interval_s": 3.0}
+"""The polling policy when the inputs say nothing: poll after 1 s, then 1.5x slower up to every 3 s."""
+
+NO_SUCH_JOB_V2 = 1001
+NO_SUCH_JOB_V1 = (101, 103)  # task query / stop of an unknown job in FATE Flow 1.x
 ERROR_REPORT_LIMIT = 2000
+HEARTBEAT_S = 30.0
+KEPT_ON_FAILURE = ("Pulumi records no FateJob when its create fails (the next `pulumi up` submits a new run); "
+                   "a failed update keeps the state recorded before it.")
+MAX_BACKOFF_S = 8.0
 
 
 def make_client(base_url: str, timeout_s: float) -> httpx.Client:
-    """The HTTP client for one call to FATE Flow (module level so tests can swap the transport)."""
+    """The HTTP client for one provider operation (module level so tests can swap the transport)."""
     return httpx.Client(base_url=base_url, timeout=timeout_s)
 
 
-class FateFlowError(Exception):
-    """FATE Flow answered, with a non-zero code."""
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
-    def __init__(self, code: int, message: str, path: str) -> None:
-        super().__init__(f"FATE Flow {path} answered code {code}: {message}")
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+def report(message: str, warning: bool = False) -> None:
+    """Progress for the user, best effort. The dynamic provider process has no engine connection
+    (pulumi#6065), so pulumi.log itself would print to stderr; this writes the same lines directly, and
+    never fails the operation."""
+    try:
+        print(f"{'warning' if warning else 'info'}: {message}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+class FateFlowError(Exception):
+    """FATE Flow answered, but not with code 0."""
+
+    def __init__(self, code: int, message: str, path: str, endpoint: str) -> None:
+        super().__init__(f"FATE Flow at {endpoint} answered {path} with code {code}: {message}")
         self.code = code
 
 
 class FateFlowUnreachable(Exception):
-    """No answer from FATE Flow after the bounded retries."""
+    """No answer from FATE Flow within the bounded retries."""
 
 
 class FateJobFailed(Exception):
-    pass
+    """The job ended failed, canceled or timeout, or vanished from FATE Flow."""
+
+
+def sign(app_id: str, app_token: str, user_name: str = "", nonce: str | None = None,
+         timestamp: str | None = None) -> dict[str, str]:
+    """FATE Flow 2.x client authentication headers (fate_flow.controller.permission.Authentication):
+    Signature = md5(md5(appId + userName + nonce + timestamp) + app_token); the timestamp (ms) is valid
+    60 s, the nonce is 4 digits. The token itself never leaves this process."""
+    nonce = nonce or f"{random.randint(0, 9999):04d}"
+    timestamp = timestamp or str(int(time.time() * 1000))
+    key = hashlib.md5(f"{app_id}{user_name}{nonce}{timestamp}".encode()).hexdigest()
+    signature = hashlib.md5(f"{key}{app_token}".encode()).hexdigest()
+    return {"appId": app_id, "userName": user_name, "Nonce": nonce, "Timestamp": timestamp, "Signature": signature}
 
 
 @dataclass
 class FateFlowApi:
-    """FATE Flow's job API (2.x under /v2, 1.x under /v1), with bounded retries for connection errors."""
+    """FATE Flow's job API for one provider operation: 2.x under /v2, 1.x under /v1 (`v1=True`).
+
+    Calls retry an unreachable endpoint with exponential backoff, bounded by `retries` and by the
+    operation's deadline. A submit is retried only when the request surely never arrived (connection
+    refused or not opened): retrying a submit that may have arrived could start the job twice.
+    """
 
     endpoint: str
+    v1: bool = False
     app_id: str | None = None
     app_token: str | None = None
     retries: int = 4
     backoff_s: float = 0.5
     request_timeout_s: float = 30.0
+    deadline: float | None = None
     requests: int = field(default=0, init=False)
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
 
-    def _headers(self) -> dict[str, str]:
-        if not self.app_id:
-            return {}
-        nonce = f"{random.randint(1000, 9999)}"
-        timestamp = str(int(time.time() * 1000))
-        inner = hashlib.md5(f"{self.app_id}{nonce}{timestamp}".encode()).hexdigest()
-        signature = hashlib.md5(f"{inner}{self.app_token or ''}".encode()).hexdigest()
-        return {"appId": self.app_id, "userName": "", "Nonce": nonce, "Timestamp": timestamp,
-                "Signature": signature}
+    def __enter__(self) -> FateFlowApi:
+        self._client = make_client(self.endpoint, self.request_timeout_s)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - _monotonic()
+
+    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
+              ) -> httpx.Response:
+        assert self._client is not None, "use FateFlowApi as a context manager"
+        headers = sign(self.app_id, self.app_token or "") if self.app_id else {}
+        timeout = max(1.0, min(self.request_timeout_s, self._remaining()))
+        self.requests += 1
+        return self._client.request(method, path, params=params, json=body, headers=headers, timeout=timeout)
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None, code_key: str = "code") -> dict[str, Any]:
+             body: dict[str, Any] | None = None, idempotent: bool = True) -> dict[str, Any]:
+        """One API call; the JSON answer when its code is 0, else FateFlowError."""
         delay = self.backoff_s
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                self.requests += 1
-                with make_client(self.endpoint, self.request_timeout_s) as client:
-                    response = client.request(method, path, params=params, json=body, headers=self._headers())
+                response = self._send(method, path, params, body)
                 break
             except httpx.TransportError as error:
-                if attempt == self.retries:
+                safe = idempotent or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+                if not safe or attempt > self.retries or self._remaining() < delay:
+                    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
                     raise FateFlowUnreachable(
-                        f"FATE Flow at {self.endpoint} did not answer {method} {path} after {self.retries + 1} "
-                        f"tries ({type(error).__name__}: {error}); check the endpoint and that FATE Flow runs"
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 8.0)
+                        f"FATE Flow at {self.endpoint} did not answer {method} {path} after {attempt} "
+                        f"{'try' if attempt == 1 else 'tries'} ({reason}). Check the FateJob's `endpoint` "
+                        f"and that FATE Flow runs there." + ("" if safe else
+                        " The submit was not retried: it may have reached FATE Flow, so look for the job "
+                        "in FATE Flow's job list before running `pulumi up` again.")) from None
+                _sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+        return self._decode(response, path)
+
+    def _decode(self, response: httpx.Response, path: str) -> dict[str, Any]:
+        code_key = "retcode" if self.v1 else "code"
         try:
             payload = response.json()
         except ValueError:
-            raise FateFlowError(response.status_code, f"not JSON: {response.text[:200]!r}", path) from None
-        code = payload.get(code_key)
-        if code not in (0, None) or (code is None and response.status_code != 200):
-            raise FateFlowError(int(code or response.status_code), str(payload.get("message") or payload.get(
-                "retmsg") or ""), path)
+            hint = ""
+            if response.status_code == 404:
+                hint = (" (no such route: FATE Flow 1.x has no /v2 API, give `dsl` and `runtime_conf` for it; "
+                        "FATE Flow 2.x has no /v1 API, give `dag`)")
+            raise FateFlowError(response.status_code, f"HTTP {response.status_code}, not a FATE Flow answer: "
+                                f"{response.text[:200]!r}{hint}", path, self.endpoint) from None
+        if not isinstance(payload, dict) or code_key not in payload:
+            raise FateFlowError(response.status_code, f"an answer without `{code_key}`: {str(payload)[:200]!r}; "
+                                "is the endpoint a FATE Flow of the version this job targets?", path, self.endpoint)
+        code = payload[code_key]
+        if code != 0:
+            message = payload.get("message") or payload.get("retmsg") or ""
+            raise FateFlowError(int(code) if str(code).lstrip("-").isdigit() else -1, str(message), path,
+                                self.endpoint)
         return payload
 
-    # FATE 2.x
-    def submit(self, dag: dict[str, Any]) -> dict[str, Any]:
-        return self.call("POST", "/v2/job/submit", body={"dag_schema": dag})
+    # --- one vocabulary over both API versions -----------------------------------------------------
 
-    def query(self, job_id: str) -> list[dict[str, Any]] | None:
+    def submit(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Submit the job: (job id, {model_id, model_version})."""
+        if self.v1:
+            dsl = fate_dag.parse_json_mapping(props["dsl"], "dsl")
+            conf = fate_dag.parse_json_mapping(props["runtime_conf"], "runtime_conf")
+            answer = self.call("POST", "/v1/job/submit", body={"job_dsl": dsl, "job_runtime_conf": conf},
+                               idempotent=False)
+            model = (answer.get("data") or {}).get("model_info") or {}
+            job_id = answer.get("jobId") or answer.get("job_id")
+        else:
+            answer = self.call("POST", "/v2/job/submit", body={"dag_schema": fate_dag.parse_dag(props["dag"])},
+                               idempotent=False)
+            model = answer.get("data") or {}
+            job_id = answer.get("job_id")
+        if not job_id:
+            raise FateFlowError(0, f"the submit answer carries no job id: {str(answer)[:200]!r}", "submit",
+                                self.endpoint)
+        return str(job_id), {"model_id": model.get("model_id"), "model_version": _text(model.get("model_version"))}
+
+    def job_rows(self, job_id: str) -> list[dict[str, Any]] | None:
+        """One row per role and party (role, party_id, status, progress, times, model), or None when FATE
+        Flow does not know the job."""
+        if self.v1:
+            rows = self.call("POST", "/v1/job/query", body={"job_id": job_id}).get("data") or []
+            return [{"role": r.get("f_role"), "party_id": r.get("f_party_id"), "status": r.get("f_status"),
+                     "progress": r.get("f_progress"), "start_time": r.get("f_start_time"),
+                     "end_time": r.get("f_end_time")} for r in rows] or None
         try:
-            return list(self.call("GET", "/v2/job/query", params={"job_id": job_id}).get("data") or [])
+            return list(self.call("GET", "/v2/job/query", params={"job_id": job_id}).get("data") or []) or None
         except FateFlowError as error:
-            if error.code == NO_SUCH_JOB:
+            if error.code == NO_SUCH_JOB_V2:
                 return None
             raise
 
-    def tasks(self, job_id: str) -> list[dict[str, Any]]:
+    def task_rows(self, job_id: str) -> list[dict[str, Any]]:
+        """One row per task, role and party (task_name, status, error_report); [] when none are known."""
         try:
+            if self.v1:
+                rows = self.call("POST", "/v1/job/task/query", body={"job_id": job_id}).get("data") or []
+                return [{"task_name": r.get("f_component_name"), "role": r.get("f_role"),
+                         "party_id": r.get("f_party_id"), "status": r.get("f_status"), "error_report": None}
+                        for r in rows]
             return list(self.call("GET", "/v2/job/task/query", params={"job_id": job_id}).get("data") or [])
         except FateFlowError:
-            return []
+            return []  # FATE Flow answers "no such task" (2000 / 101) before the tasks are scheduled
 
     def stop(self, job_id: str) -> None:
+        """Stop the job (idempotent in FATE Flow); a job FATE Flow does not know is already gone."""
         try:
-            self.call("POST", "/v2/job/stop", body={"job_id": job_id})
+            self.call("POST", "/v1/job/stop" if self.v1 else "/v2/job/stop", body={"job_id": job_id})
         except FateFlowError as error:
-            if error.code != NO_SUCH_JOB:
+            if error.code not in ((*NO_SUCH_JOB_V1,) if self.v1 else (NO_SUCH_JOB_V2,)):
                 raise
 
-    # FATE 1.x
-    def submit_v1(self, dsl: dict[str, Any], runtime_conf: dict[str, Any]) -> dict[str, Any]:
-        return self.call("POST", "/v1/job/submit", body={"job_dsl": dsl, "job_runtime_conf": runtime_conf},
-                         code_key="retcode")
 
-    def query_v1(self, job_id: str) -> list[dict[str, Any]] | None:
-        try:
-            rows = self.call("POST", "/v1/job/query", body={"job_id": job_id}, code_key="retcode").get("data")
-        except FateFlowError as error:
-            if error.code in (NO_SUCH_JOB, 101):
-                return None
-            raise
-        if not rows:
-            return None
-        return [{"role": r.get("f_role"), "party_id": r.get("f_party_id"), "status": r.get("f_status"),
-                 "progress": r.get("f_progress") or 0, "start_time": r.get("f_start_time"),
-                 "end_time": r.get("f_end_time"), "model_id": None, "model_version": None} for r in rows]
-
-    def tasks_v1(self, job_id: str) -> list[dict[str, Any]]:
-        try:
-            rows = self.call("POST", "/v1/job/task/query", body={"job_id": job_id}, code_key="retcode")
-        except FateFlowError:
-            return []
-        return [{"task_name": r.get("f_component_name"), "role": r.get("f_role"), "party_id": r.get("f_party_id"),
-                 "status": r.get("f_status"), "error_report": ""} for r in rows.get("data") or []]
-
-    def stop_v1(self, job_id: str) -> None:
-        self.call("POST", "/v1/job/stop", body={"job_id": job_id}, code_key="retcode")
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
-def _time(ms: Any) -> str | None:
+def _iso(ms: Any) -> str | None:
+    """FATE Flow's epoch milliseconds as UTC ISO 8601."""
     if not ms:
         return None
-    return dt.datetime.fromtimestamp(int(ms) / 1000, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(int(ms) / 1000, dt.timezone.utc).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+def _party(row: dict[str, Any]) -> str:
+    return f"{row.get('role')}:{row.get('party_id')}"
+
+
+def job_status(party_statuses: list[str]) -> str:
+    """One status for the job: a failing party decides, then all must succeed, else the furthest along."""
+    failed = [status for status in party_statuses if status in FAILED_STATES]
+    if failed:
+        return failed[0]
+    if party_statuses and all(status == SUCCESS for status in party_statuses):
+        return SUCCESS
+    for status in ("running", "ready", "waiting"):
+        if status in party_statuses:
+            return status
+    return party_statuses[0] if party_statuses else "waiting"
 
 
 def summarize(job_id: str, rows: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The job as the outputs show it: one status for the job, and one per party and per task."""
-    parties = {f"{r['role']}:{r['party_id']}": r["status"] for r in rows}
-    statuses = list(parties.values())
-    failed = [s for s in statuses if s in FAILED_STATES]
-    if failed:
-        status = failed[0]
-    elif statuses and all(s == SUCCESS for s in statuses):
-        status = SUCCESS
-    elif "running" in statuses:
-        status = "running"
-    else:
-        status = statuses[0] if statuses else "waiting"
-    ends = [r.get("end_time") for r in rows]
+    """The job as the outputs show it: one status and progress, per-party and per-task statuses."""
+    status = job_status([str(row.get("status")) for row in rows])
+    task_statuses: dict[str, dict[str, str]] = {}
+    for task in tasks:
+        task_statuses.setdefault(str(task.get("task_name")), {})[_party(task)] = str(task.get("status"))
+    ends = [row.get("end_time") for row in rows]
+    starts = [row["start_time"] for row in rows if row.get("start_time")]
+    model = next((row for row in rows if row.get("model_id")), {})
     return {
         "job_id": job_id,
         "status": status,
-        "progress": min((int(r.get("progress") or 0) for r in rows), default=0) if status != SUCCESS else 100,
-        "party_statuses": parties,
-        "task_statuses": {f"{t['task_name']} {t['role']}:{t['party_id']}": t["status"] for t in tasks},
+        "progress": 100 if status == SUCCESS else min((int(row.get("progress") or 0) for row in rows), default=0),
+        "party_statuses": {_party(row): str(row.get("status")) for row in rows},
+        "task_statuses": task_statuses,
         "failed_tasks": [
-            {"task": t["task_name"], "party": f"{t['role']}:{t['party_id']}", "status": t["status"],
-             "error_report": (t.get("error_report") or "")[-ERROR_REPORT_LIMIT:]}
-            for t in tasks if t.get("status") in FAILED_STATES
+            {"task": str(task.get("task_name")), "party": _party(task), "status": str(task.get("status")),
+             "error_report": str(task.get("error_report") or "")[-ERROR_REPORT_LIMIT:]}
+            for task in tasks if task.get("status") in FAILED_STATES
         ],
-        "model_id": next((r.get("model_id") for r in rows if r.get("model_id")), None),
-        "model_version": next((str(r.get("model_version")) for r in rows if r.get("model_version") is not None),
-                              None),
-        "start_time": _time(min((r["start_time"] for r in rows if r.get("start_time")), default=None)),
-        "end_time": _time(max(ends)) if ends and all(ends) else None,
+        **({"model_id": model["model_id"], "model_version": _text(model.get("model_version"))} if model else {}),
+        "start_time": _iso(min(starts)) if starts else None,
+        "end_time": _iso(max(ends)) if ends and all(ends) and status in TERMINAL_STATES else None,
     }
 
 
-def failure_message(summary: dict[str, Any]) -> str:
-    lines = [f"FATE job {summary['job_id']} ended {summary['status']} ({summary['party_statuses']})."]
+def failure_message(summary: dict[str, Any], endpoint: str) -> str:
+    """Why the update failed: the job id, every failed task with its error report, and what Pulumi kept."""
+    lines = [f"FATE job {summary['job_id']} ended {summary['status']} at {endpoint} "
+             f"(parties: {json.dumps(summary['party_statuses'], sort_keys=True)})."]
     for task in summary["failed_tasks"]:
-        report = task["error_report"].strip() or "(no error report)"
-        lines.append(f"  task {task['task']} at {task['party']}: {task['status']}\n    {report}")
+        report_text = task["error_report"].strip() or "(FATE Flow kept no error report for this task)"
+        lines.append(f"  task {task['task']} at {task['party']}: {task['status']}\n    "
+                     + report_text.replace("\n", "\n    "))
     if not summary["failed_tasks"]:
-        lines.append("  no task reported an error; see FATE Flow's logs for the job")
-    lines.append("Pulumi records no job for a failed create: fix the DAG and run `pulumi up` again for a new run; "
-                 "the failed run stays in FATE Flow's history under its job id.")
+        lines.append("  no task reported an error (a job stopped from outside, or one that never started "
+                     "its tasks): see the job's logs in FATE Flow")
+    lines.append(KEPT_ON_FAILURE + f" The failed run stays in FATE Flow's history as job {summary['job_id']}.")
     return "\n".join(lines)
 
 
-def _is_unknown(value: Any) -> bool:
-    return value == UNKNOWN
-
-
-def _definition(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: props.get(k) for k in DEFINITION_KEYS if props.get(k) is not None}
+def _unknown(value: Any) -> bool:
+    """Whether a value is not known yet (a preview with inputs from other resources)."""
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_unknown(item) for item in value)
+    return False
 
 
 def _canonical(key: str, value: Any) -> str:
-    if key == "dag":
-        return fate_dag.canonical(value)
-    if isinstance(value, str):
-        value = json.loads(value)
-    return json.dumps(value, sort_keys=True)
+    """A definition input's meaning as text, so layout and key order are not a new run."""
+    try:
+        if key == "dag":
+            return fate_dag.canonical_dag(value)
+        return json.dumps(fate_dag.parse_json_mapping(value, key), sort_keys=True)
+    except ValueError:
+        return repr(value)
 
 
-def _party(props: dict[str, Any]) -> int | None:
-    if props.get("party_id") not in (None, UNKNOWN):
-        return int(props["party_id"])
-    if props.get("dag") not in (None, UNKNOWN):
-        return fate_dag.initiator(props["dag"])
-    conf = props.get("runtime_conf")
-    if isinstance(conf, str) and conf != UNKNOWN:
-        conf = json.loads(conf)
-    if isinstance(conf, dict):
-        return int((conf.get("initiator") or {}).get("party_id") or 0) or None
+def _setting(props: dict[str, Any], key: str) -> Any:
+    value = props.get(key)
+    return DEFAULTS.get(key) if value is None else value
+
+
+def _job_party(props: dict[str, Any]) -> int | None:
+    """The party whose FATE Flow runs the job: `party_id`, else the one the definition says submits it."""
+    try:
+        if props.get(PARTY_KEY) is not None:
+            return validate_party_id(props[PARTY_KEY])
+        if props.get("dag") is not None:
+            return fate_dag.initiator_party_id(props["dag"])
+        if props.get("runtime_conf") is not None:
+            conf = fate_dag.parse_json_mapping(props["runtime_conf"], "runtime_conf")
+            return validate_party_id((conf.get("initiator") or {}).get("party_id"))
+    except (ValueError, KeyError, TypeError):
+        return None
     return None
 
 
 class FateJobProvider(ResourceProvider):
-    """create submits (and waits), read refreshes, diff replaces on a new definition, delete stops."""
+    """check validates before anything is sent; create submits and (if `wait`) follows the job to its end;
+    read reports its current status; diff replaces on a new definition or party; delete stops a live job."""
 
-    def __init__(self, poll_interval_s: float = 1.0, max_poll_interval_s: float = 3.0, retries: int = 4) -> None:
-        self.poll_interval_s = poll_interval_s
-        self.max_poll_interval_s = max_poll_interval_s
+    def __init__(self, retries: int = 4, backoff_s: float = 0.5) -> None:
         self.retries = retries
+        self.backoff_s = backoff_s
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    def _api(self, props: dict[str, Any]) -> FateFlowApi:
-        return FateFlowApi(str(props["endpoint"]).rstrip("/"), props.get("app_id"), props.get("app_token"),
-                           retries=self.retries)
+    def _api(self, props: dict[str, Any], deadline: float | None = None) -> FateFlowApi:
+        return FateFlowApi(str(props["endpoint"]).rstrip("/"), v1=props.get("dag") is None,
+                           app_id=props.get("app_id") or None, app_token=props.get("app_token") or None,
+                           retries=self.retries, backoff_s=self.backoff_s, deadline=deadline)
 
     @staticmethod
-    def _v1(props: dict[str, Any]) -> bool:
-        return props.get("dsl") is not None
-
-    def _snapshot(self, api: FateFlowApi, job_id: str, v1: bool) -> dict[str, Any] | None:
-        rows = api.query_v1(job_id) if v1 else api.query(job_id)
+    def _snapshot(api: FateFlowApi, job_id: str) -> dict[str, Any] | None:
+        """The job now (tasks are read only once it ended: that is when their error reports matter)."""
+        rows = api.job_rows(job_id)
         if rows is None:
             return None
         summary = summarize(job_id, rows, [])
-        if summary["status"] in FAILED_STATES or summary["status"] == SUCCESS:
-            tasks = api.tasks_v1(job_id) if v1 else api.tasks(job_id)
-            summary = summarize(job_id, rows, tasks)
+        if summary["status"] in TERMINAL_STATES:
+            summary = summarize(job_id, rows, api.task_rows(job_id))
         return summary
 
-    def track(self, api: FateFlowApi, job_id: str, v1: bool, deadline: float) -> tuple[dict[str, Any], bool]:
-        """Poll until the job ends or the deadline passes; (last summary, deadline reached)."""
-        interval = float(self.poll_interval_s)
-        last = None
+    def track(self, api: FateFlowApi, job_id: str, props: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Poll until the job ends or the deadline passes: (last summary, deadline reached).
+
+        An unreachable FATE Flow or a server error (a restart) is waited out until the deadline; a job
+        that FATE Flow stops knowing about while it runs is a failure.
+        """
+        interval = float(_setting(props, "poll_interval_s"))
+        longest = float(_setting(props, "max_poll_interval_s"))
+        started = _monotonic()
+        last: dict[str, Any] | None = None
+        said_at = started
         while True:
             try:
-                summary = self._snapshot(api, job_id, v1)
-            except FateFlowUnreachable as error:
-                # FATE Flow restarting: keep waiting (within the deadline); it reports the job's fate after.
-                pulumi.log.warn(f"FATE job {job_id}: {error}; still waiting")
+                summary = self._snapshot(api, job_id)
+                if summary is None:
+                    raise FateJobFailed(f"FATE job {job_id} disappeared from FATE Flow at {api.endpoint} while "
+                                        f"it ran (its database was reset?). {KEPT_ON_FAILURE}")
+            except (FateFlowUnreachable, FateFlowError) as error:
+                report(f"FATE job {job_id}: {error}; still waiting (until timeout_s)", warning=True)
                 summary = last
-            if summary is None and last is not None:
-                raise FateJobFailed(f"FATE job {job_id} disappeared from FATE Flow while it ran")
+            now = _monotonic()
             if summary is not None:
-                if (summary["status"], summary["progress"]) != ((last or {}).get("status"), (last or {}).get("progress")):
-                    pulumi.log.info(f"FATE job {job_id}: {summary['status']}, {summary['progress']}% "
-                                    f"{summary['party_statuses']}")
+                changed = last is None or (summary["status"], summary["progress"]) != (last["status"], last["progress"])
+                if changed or now - said_at >= HEARTBEAT_S:
+                    report(f"FATE job {job_id}: {summary['status']} {summary['progress']}% after "
+                           f"{now - started:.0f} s ({', '.join(f'{p} {s}' for p, s in summary['party_statuses'].items())})")
+                    said_at = now
                 last = summary
-                if summary["status"] == SUCCESS or summary["status"] in FAILED_STATES:
+                if summary["status"] in TERMINAL_STATES:
                     return summary, False
-            if time.monotonic() >= deadline:
+            if api.deadline is not None and now >= api.deadline:
                 return last or {"job_id": job_id, "status": "unknown"}, True
-            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-            interval = min(interval * 1.5, float(self.max_poll_interval_s))
+            _sleep(max(0.0, min(interval, (api.deadline or float("inf")) - now)))
+            interval = min(interval * 1.5, longest)
+
+    def _follow(self, api: FateFlowApi, job_id: str, props: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+        """Track to the end (create, or update resuming a wait): outputs, or FateJobFailed."""
+        summary, timed_out = self.track(api, job_id, props)
+        if timed_out:
+            report(f"FATE job {job_id} is still {summary.get('status')} after timeout_s={_setting(props, 'timeout_s')}: "
+                   "stopped waiting; the job goes on in FATE Flow. Pulumi records it with timed_out=true. "
+                   "Run `pulumi refresh` to read its status later, or raise timeout_s and run `pulumi up` to "
+                   "wait again.", warning=True)
+        elif summary["status"] != SUCCESS:
+            raise FateJobFailed(failure_message(summary, api.endpoint))
+        return {**base, **{k: v for k, v in summary.items() if v is not None}, "timed_out": timed_out}
 
     # --- the provider interface ----------------------------------------------------------------------
 
@@ -306,109 +444,118 @@ class FateJobProvider(ResourceProvider):
         endpoint = news.get("endpoint")
         if endpoint is None:
             failures.append(CheckFailure("endpoint", "required: FATE Flow's base URL, e.g. http://fateflow:9380"))
-        elif not _is_unknown(endpoint):
+        elif not _unknown(endpoint):
             parsed = urlparse(str(endpoint))
             if parsed.scheme not in ("http", "https") or not parsed.hostname:
-                failures.append(CheckFailure("endpoint", f"{endpoint!r} is not an http(s) URL"))
+                failures.append(CheckFailure("endpoint", f"{endpoint!r} is not an http(s) URL: give FATE Flow's "
+                                                         "base URL, e.g. http://fateflow:9380"))
         has_dag = news.get("dag") is not None
         has_v1 = news.get("dsl") is not None or news.get("runtime_conf") is not None
-        if has_dag == has_v1:
-            failures.append(CheckFailure("dag", "give either `dag` (FATE 2.x) or `dsl` and `runtime_conf` (1.x)"))
-        elif has_dag and not _is_unknown(news["dag"]):
+        if has_dag and has_v1:
+            failures.append(CheckFailure("dag", "give either `dag` (FATE 2.x) or `dsl` and `runtime_conf` "
+                                                "(FATE 1.x), not both"))
+        elif not has_dag and not has_v1:
+            failures.append(CheckFailure("dag", "required: the FATE 2.x DAG (or `dsl` and `runtime_conf` for "
+                                                "FATE 1.x)"))
+        elif has_dag and not _unknown(news["dag"]):
             failures += [CheckFailure("dag", f"{where}: {why}" if where else why)
-                         for where, why in fate_dag.dag_problems(news["dag"])]
+                         for where, why in fate_dag.validate_dag(news["dag"])]
         elif has_v1:
-            for key in ("dsl", "runtime_conf"):
-                value = news.get(key)
-                if value is None:
-                    failures.append(CheckFailure(key, "required with a FATE 1.x job (dsl and runtime_conf)"))
-                elif not _is_unknown(value):
-                    try:
-                        parsed_value = json.loads(value) if isinstance(value, str) else value
-                    except ValueError:
-                        parsed_value = None
-                    if not isinstance(parsed_value, dict):
-                        failures.append(CheckFailure(key, "must be a mapping (or its JSON text)"))
+            missing = [key for key in ("dsl", "runtime_conf") if news.get(key) is None]
+            failures += [CheckFailure(key, "required with a FATE 1.x job (`dsl` and `runtime_conf` go together)")
+                         for key in missing]
+            if not missing and not _unknown(news["dsl"]) and not _unknown(news["runtime_conf"]):
+                failures += [CheckFailure(key, f"{where}: {why}" if where else why)
+                             for key, where, why in fate_dag.validate_v1_job(news["dsl"], news["runtime_conf"])]
+        failures += self._check_settings(news)
+        return CheckResult({**{k: v for k, v in DEFAULTS.items() if news.get(k) is None}, **news}, failures)
+
+    @staticmethod
+    def _check_settings(news: dict[str, Any]) -> list[CheckFailure]:
+        failures = []
         for key in ("timeout_s", "poll_interval_s", "max_poll_interval_s"):
             value = news.get(key)
-            if value is not None and not _is_unknown(value) and (not isinstance(value, (int, float)) or value <= 0):
+            if value is None or _unknown(value):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 failures.append(CheckFailure(key, f"must be a positive number of seconds, not {value!r}"))
-        if news.get("wait") not in (None, True, False, UNKNOWN):
-            failures.append(CheckFailure("wait", "must be true or false"))
-        if bool(news.get("app_id")) != bool(news.get("app_token")):
-            failures.append(CheckFailure("app_token", "app_id and app_token go together"))
-        party = news.get("party_id")
-        if party is not None and not _is_unknown(party):
+        first, longest = news.get("poll_interval_s"), news.get("max_poll_interval_s")
+        if isinstance(first, (int, float)) and isinstance(longest, (int, float)) and 0 < longest < first:
+            failures.append(CheckFailure("max_poll_interval_s", f"{longest} is below poll_interval_s={first}"))
+        if news.get("wait") is not None and not _unknown(news["wait"]) and not isinstance(news["wait"], bool):
+            failures.append(CheckFailure("wait", f"must be true or false, not {news['wait']!r}"))
+        app_id, app_token = news.get("app_id"), news.get("app_token")
+        if bool(app_id) != bool(app_token):
+            failures.append(CheckFailure("app_token" if app_id else "app_id",
+                                         "app_id and app_token go together (FATE Flow client authentication)"))
+        party = news.get(PARTY_KEY)
+        if party is not None and not _unknown(party):
             try:
-                fate_dag.validate_party_id(party)
+                party_id = validate_party_id(party)
             except ValueError as error:
-                failures.append(CheckFailure("party_id", str(error)))
-        return CheckResult(news, failures)
+                failures.append(CheckFailure(PARTY_KEY, str(error)))
+            else:
+                dag = news.get("dag")
+                if dag is not None and not _unknown(dag) and not fate_dag.validate_dag(dag):
+                    ids = {p for ids in fate_dag.dag_parties(dag).values() for p in ids}
+                    if party_id not in ids:
+                        failures.append(CheckFailure(PARTY_KEY, f"party {party_id} is not one of the DAG's "
+                                                                f"parties {sorted(ids)}: the endpoint's party must "
+                                                                "take part in the job"))
+        return failures
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = []
         for key in DEFINITION_KEYS:
             old, new = olds.get(key), news.get(key)
-            if _is_unknown(new) or (old is None) != (new is None):
+            if _unknown(new) or (old is None) != (new is None):
                 replaces.append(key)
             elif old is not None and _canonical(key, old) != _canonical(key, new):
                 replaces.append(key)
-        if "party_id" not in replaces and not any(_is_unknown(news.get(k)) for k in ("party_id", "dag")):
-            if _party(olds) != _party(news):
-                replaces.append("party_id")
-        changes = [k for k in (*DEFINITION_KEYS, *SETTING_KEYS, "party_id") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes or replaces), replaces=replaces, delete_before_replace=False)
+        if _unknown(news.get(PARTY_KEY)):
+            replaces.append(PARTY_KEY)
+        elif not replaces and _job_party(olds) != _job_party(news):
+            replaces.append(PARTY_KEY)
+        changed = [key for key in (*SETTING_KEYS, PARTY_KEY) if _setting(olds, key) != _setting(news, key)]
+        return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        api = self._api(props)
-        v1 = self._v1(props)
-        if v1:
-            dsl = props["dsl"] if isinstance(props["dsl"], dict) else json.loads(props["dsl"])
-            conf = props["runtime_conf"] if isinstance(props["runtime_conf"], dict) else json.loads(props["runtime_conf"])
-            answer = api.submit_v1(dsl, conf)
-            job_id = str(answer.get("jobId") or answer.get("job_id"))
-            submitted = {"model_id": (answer.get("data") or {}).get("model_info", {}).get("model_id"),
-                         "model_version": (answer.get("data") or {}).get("model_info", {}).get("model_version")}
-        else:
-            answer = api.submit(fate_dag.parse_dag(props["dag"]))
-            job_id = str(answer["job_id"])
-            submitted = {"model_id": (answer.get("data") or {}).get("model_id"),
-                         "model_version": (answer.get("data") or {}).get("model_version")}
-        pulumi.log.info(f"FATE job {job_id} submitted to {props['endpoint']}")
-        if props.get("wait") is False:
-            summary = self._snapshot(api, job_id, v1) or {"job_id": job_id, "status": "waiting"}
-            return CreateResult(job_id, {**props, **submitted, **_defined(summary), "timed_out": False})
-        deadline = time.monotonic() + float(props.get("timeout_s") or 3600)
-        summary, timed_out = self.track(api, job_id, v1, deadline)
-        if timed_out:
-            pulumi.log.warn(
-                f"FATE job {job_id} is still {summary.get('status')} after timeout_s={props.get('timeout_s')}: "
-                f"stopped waiting, the job goes on in FATE Flow. Run `pulumi refresh` to read its status later."
-            )
-        elif summary["status"] != SUCCESS:
-            raise FateJobFailed(failure_message(summary))
-        return CreateResult(job_id, {**props, **submitted, **_defined(summary), "timed_out": timed_out})
+        deadline = _monotonic() + float(_setting(props, "timeout_s"))
+        with self._api(props, deadline) as api:
+            job_id, model = api.submit(props)
+            report(f"FATE job {job_id} submitted to {api.endpoint}")
+            base = {**props, **{k: v for k, v in model.items() if v is not None}, "job_id": job_id}
+            if not _setting(props, "wait"):
+                summary = self._snapshot(api, job_id) or {"job_id": job_id, "status": "waiting"}
+                return CreateResult(job_id, {**base, **{k: v for k, v in summary.items() if v is not None},
+                                             "timed_out": False})
+            return CreateResult(job_id, self._follow(api, job_id, props, base))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        summary = self._snapshot(self._api(props), id_, self._v1(props))
+        with self._api(props) as api:
+            summary = self._snapshot(api, id_)
         if summary is None:
-            return ReadResult(None, {})
-        return ReadResult(id_, {**props, **_defined(summary)})
+            return ReadResult(None, {})  # FATE Flow no longer knows the job: Pulumi drops it from state
+        ended = {"timed_out": False} if summary["status"] in TERMINAL_STATES else {}
+        return ReadResult(id_, {**props, **{k: v for k, v in summary.items() if v is not None}, **ended})
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only settings changed (endpoint URL, wait, timeouts): keep the run and its outputs."""
-        outputs = {k: v for k, v in olds.items() if k not in (*DEFINITION_KEYS, *SETTING_KEYS, "party_id")}
-        return UpdateResult({**outputs, **news})
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only settings changed: keep the run and its outputs. A run recorded unfinished (timeout_s reached,
+        or wait=false) is followed again when `wait` is on: raising timeout_s and `pulumi up` resumes."""
+        outputs = {**{k: olds[k] for k in OUTPUT_KEYS if k in olds}, **news}
+        if not _setting(news, "wait") or olds.get("status") in TERMINAL_STATES:
+            return UpdateResult(outputs)
+        deadline = _monotonic() + float(_setting(news, "timeout_s"))
+        with self._api(news, deadline) as api:
+            return UpdateResult(self._follow(api, id_, news, outputs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        api = self._api(props)
-        v1 = self._v1(props)
-        summary = self._snapshot(api, id_, v1)
-        if summary is None or summary["status"] == SUCCESS or summary["status"] in FAILED_STATES:
-            return  # ended or unknown to FATE Flow: forget it (FATE Flow keeps the history)
-        pulumi.log.info(f"FATE job {id_} is {summary['status']}: stopping it")
-        (api.stop_v1 if v1 else api.stop)(id_)
-
-
-def _defined(summary: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in summary.items() if v is not None or k in ("end_time",)}
+        """Stop the job if it still runs; an ended job (or one FATE Flow forgot) is only forgotten."""
+        with self._api(props) as api:
+            summary = self._snapshot(api, id_)
+            if summary is None or summary["status"] in TERMINAL_STATES:
+                return  # FATE Flow keeps the history of ended jobs
+            report(f"FATE job {id_} is {summary['status']}: stopping it")
+            api.stop(id_)
+            after = self._snapshot(api, id_)
+            report(f"FATE job {id_}: {after['status'] if after else 'gone'} after stop")

@@ -1,5 +1,6 @@
-"""FateJob as a resource in the program, under the engine mocks (the provider itself is never called
-under mocks: tests/test_fate_job_provider.py and tests/test_fate_job_fateflow.py cover it)."""
+"""FateJob as a resource in a program, under the engine mocks (test doubles: the Pulumi engine is fedctl's
+mock monitor, so the provider itself is never called here: tests/test_fate_job_provider.py and
+tests/test_fate_job_fateflow.py cover it)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import mocks as pulumi_mocks
 
-from components.fate_job import FateJob
+from components.fate_job import FateJob, FateJobArgs
+from components.fate_job_provider import OUTPUT_KEYS
 from components.fateconf.fate_dag import toy_example_dag
 from fedctl.engine import is_secret
 from tests.support.pulumi_harness import render_federation, run_function, run_stack, shipped_config
@@ -17,28 +20,61 @@ from tests.support.pulumi_harness import render_federation, run_function, run_st
 JOB_TYPE = "pulumi-python:dynamic/fate:Job"
 
 
-def test_type_token_inputs_and_secret_token() -> None:
+@pytest.fixture
+def secret_outputs_asked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """What each registration asked the engine to keep secret (the mock monitor itself ignores it)."""
+    asked: dict[str, list[str]] = {}
+    original = pulumi_mocks.MockMonitor.RegisterResource
+
+    def register(self: Any, request: Any) -> Any:
+        asked[request.name] = list(request.additionalSecretOutputs)
+        return original(self, request)
+
+    monkeypatch.setattr(pulumi_mocks.MockMonitor, "RegisterResource", register)
+    return asked
+
+
+def unknown() -> pulumi.Output[Any]:
+    """An input that is not known during a preview (another resource's output)."""
+    return pulumi.Output(set(), pulumi.Output.from_input(None).future(), pulumi.Output.from_input(False).future())
+
+
+def test_type_token_snake_case_inputs_and_secret_token(secret_outputs_asked: dict[str, list[str]]) -> None:
     def program() -> dict[str, Any]:
         job = FateJob("toy", {"endpoint": "http://fateflow:9380", "dag": toy_example_dag(9999, 10000),
-                              "app_id": "app", "app_token": "s3cret"})
+                              "app_id": "app", "app_token": "s3cret", "timeout_s": 120})
         return {"status": job.status}
 
     run = run_function(program)
     [job] = run.of_type(JOB_TYPE)
-    assert job.inputs["endpoint"] == "http://fateflow:9380"
+    assert job.inputs["endpoint"] == "http://fateflow:9380" and job.inputs["timeout_s"] == 120
     assert job.inputs["dag"]["dag"]["tasks"]["toy_example_0"]["component_ref"] == "toy_example"
-    assert is_secret(job.inputs["app_token"])
+    assert is_secret(job.inputs["app_token"]) and job.inputs["app_token"]["value"] == "s3cret"
+    assert not is_secret(job.inputs["app_id"])
     assert is_secret(job.inputs["__provider"])  # the pickled provider is stored as a secret
+    assert secret_outputs_asked["toy"] == ["app_token"]
+    assert "s3cret" not in str(run.outputs)
 
 
-def test_preview_with_unknown_endpoint() -> None:
+def test_outputs_and_inputs_are_declared_in_snake_case() -> None:
+    declared = set(FateJob.__annotations__)
+    assert declared == set(OUTPUT_KEYS)
+    assert all(key == key.lower() for key in (*declared, *FateJobArgs.__annotations__))
+    assert {"endpoint", "dag", "dsl", "runtime_conf", "app_id", "app_token", "wait", "timeout_s",
+            "poll_interval_s", "max_poll_interval_s", "party_id"} == set(FateJobArgs.__annotations__)
+
+
+def test_preview_with_unknown_inputs_registers_the_job_with_unknown_outputs() -> None:
     def program() -> dict[str, Any]:
-        unknown = pulumi.Output(set(), pulumi.Output.from_input(None).future(), pulumi.Output.from_input(False).future())
-        job = FateJob("toy", {"endpoint": unknown, "dag": toy_example_dag(9999, 10000)})
-        return {"job": job.job_id}
+        job = FateJob("toy", {"endpoint": unknown(), "dag": unknown(), "party_id": unknown()})
+        return {"job_id": job.job_id, "status": job.status}
 
     run = run_function(program, preview=True)
-    assert len(run.of_type(JOB_TYPE)) == 1
+    [job] = run.of_type(JOB_TYPE)
+    assert isinstance(job.inputs["endpoint"], pulumi.output.Unknown)
+    assert isinstance(job.inputs["dag"], pulumi.output.Unknown)
+    assert isinstance(run.raw_outputs["job_id"], pulumi.output.Unknown)
+    assert isinstance(run.raw_outputs["status"], pulumi.output.Unknown)
 
 
 def test_verification_job_runs_only_once_joined() -> None:
@@ -51,7 +87,7 @@ def test_verification_job_runs_only_once_joined() -> None:
     assert first_run.of_type(JOB_TYPE) == []
 
 
-def test_declared_jobs_from_dag_files(tmp_path: Path) -> None:
+def test_declared_jobs_from_dag_files() -> None:
     config = shipped_config("party-a")
     config["fate-federation:party"]["jobs"] = [{"name": "toy", "dagFile": "jobs/toy.yaml", "timeoutS": 120}]
     run = run_stack("party-a", config)
