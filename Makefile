@@ -19,6 +19,7 @@ render: setup
 
 test: setup
 	bash scripts/install-traffic-server.sh
+	bash scripts/install-mariadb.sh
 	bash scripts/install-checkov.sh
 	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \

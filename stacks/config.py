@@ -343,6 +343,14 @@ class PartyConfig(Model):
         return jobs
 
     @model_validator(mode="after")
+    def _kubefate_has_its_own_namespace(self) -> PartyConfig:
+        if self.kubefate.enabled and self.kubefate.namespace == self.resolved_namespace:
+            raise ValueError(
+                f"kubefate.namespace is the party's namespace {self.resolved_namespace}: give KubeFATE its own "
+                "(e.g. kube-fate)")
+        return self
+
+    @model_validator(mode="after")
     def _production_sizes(self) -> PartyConfig:
         if self.sizing != "production":
             return self

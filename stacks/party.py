@@ -189,7 +189,11 @@ async def run(settings: StackSettings) -> dict[str, Any]:
     )
     extra: dict[str, Any] = {}
     if party.kubefate.enabled:
-        kubefate = KubefateService(f"party-{party.party_id}-kubefate", party.kubefate, opts=opts)
+        kubefate = KubefateService(
+            f"party-{party.party_id}-kubefate", party.kubefate,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
+            registry=party.registry, image_pull_secrets=tuple(party.image_pull_secrets),
+            storage_class=party.persistence.storage_class)
         extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
         extra["kubefatePassword"] = kubefate.password
     extra["jobs"] = declare_jobs(party, dags, certificate is not None, cluster, opts)

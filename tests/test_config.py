@@ -95,6 +95,8 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
      "fate-federation:party.verification", "peerPartyId"),
     ("kubefate-scoped-without-namespaces", party(party__kubefate={"enabled": True, "rbacScope": "namespaces"}),
      "fate-federation:party.kubefate", "namespaces"),
+    ("kubefate-in-party-namespace", party(party__kubefate={"enabled": True, "namespace": "fate-9999"}),
+     "fate-federation:party", "give KubeFATE its own"),
     ("exchange-domain-not-dns", {"role": "exchange", "exchange": {"domain": "fate_org"}},
      "fate-federation:exchange.domain", "DNS name"),
     ("exchange-static-party-twice", {"role": "exchange", "exchange": {"parties": [

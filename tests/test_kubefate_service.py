@@ -31,6 +31,7 @@ from stacks.config import KubefateConfig
 from tests.support.manifest_checks import checkov_available, run_checkov, validate_manifest
 from tests.support.peers import require_peer
 from tests.support.pulumi_harness import run_function, run_stack, shipped_config
+from tests.support.peers import require_peer
 
 # KubeFATE's k8s-deploy/rbac-config.yaml (tag v2.0.0, service v1.4.5): (api group, resource) -> verbs.
 UPSTREAM_RULES: dict[tuple[str, str], set[str]] = {
@@ -212,8 +213,8 @@ def test_mariadb_data_outlives_destroy() -> None:
 
 @pytest.fixture
 def mariadb_dir() -> Iterator[Path]:
-    if not shutil.which("mariadbd") or not shutil.which("mariadb-install-db"):
-        pytest.skip("MariaDB is not installed (Debian: apt-get install mariadb-server mariadb-client)")
+    require_peer("MariaDB", bool(shutil.which("mariadbd") and shutil.which("mariadb-install-db")),
+                 "run `make test` (it installs Debian's mariadb-server)")
     directory = Path(tempfile.mkdtemp(prefix="kfdb-", dir="/tmp"))  # short: the socket path is limited
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
