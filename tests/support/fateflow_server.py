@@ -25,9 +25,12 @@ from typing import Any
 import httpx
 import yaml
 
+from components.fate_job_provider import sign
 from tests.support.peers import require_peer
 
 ACTIVE_STATES = ("waiting", "ready", "running")
+ADMIN_APP = ("admin", "fate_flow_admin")
+"""The app FATE Flow 2.2 creates for itself when client authentication is on (its settings.ADMIN_KEY)."""
 HOW = "run `make test` (it builds the FATE Flow venv with scripts/fateflow-venv.sh and sets FATE_FLOW_VENV)"
 
 SITECUSTOMIZE = '''"""Written by tests/support/fateflow_server.py: FATE Flow's settings point at this test home."""
@@ -81,6 +84,7 @@ class FateFlowServer:
         self.grpc_port = free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.log = home / "server.log"
+        self.auth = auth
         self.process: subprocess.Popen[bytes] | None = None
         self.groups: list[int] = []
         """Process groups of every server started here (its task workers run in them)."""
@@ -123,17 +127,21 @@ class FateFlowServer:
             time.sleep(0.3)
         raise RuntimeError(f"FATE Flow not up after {timeout} s: {self.log.read_text()[-3000:]}")
 
+    def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One call to this server's API (signed as its admin app when authentication is on)."""
+        headers = sign(*ADMIN_APP) if self.auth else {}
+        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs).json()
+
     def job_statuses(self, job_id: str) -> set[str]:
         """Every party's status of one job, as FATE Flow reports it."""
-        answer = httpx.get(f"{self.url}/v2/job/query", params={"job_id": job_id}, timeout=10).json()
+        answer = self.request("GET", "/v2/job/query", params={"job_id": job_id})
         return {row["status"] for row in answer.get("data") or []}
 
     def active_jobs(self) -> list[str]:
         """Jobs not ended yet (waiting, ready or running)."""
         ids: set[str] = set()
         for status in ACTIVE_STATES:
-            answer = httpx.get(f"{self.url}/v2/job/list/query", params={"status": status, "limit": 100},
-                               timeout=10).json()
+            answer = self.request("GET", "/v2/job/list/query", params={"status": status, "limit": 100})
             data = answer.get("data") or {}
             rows = data.get("data", []) if isinstance(data, dict) else data
             ids |= {row["job_id"] for row in rows or [] if isinstance(row, dict) and row.get("status") == status}
@@ -153,7 +161,7 @@ class FateFlowServer:
     def stop_jobs(self, timeout: float = 30.0) -> None:
         """Stop every active job and wait until each reads canceled (or ended)."""
         for job_id in self.active_jobs():
-            httpx.post(f"{self.url}/v2/job/stop", json={"job_id": job_id}, timeout=10)
+            self.request("POST", "/v2/job/stop", json={"job_id": job_id})
         deadline = time.monotonic() + timeout
         while self.active_jobs() and time.monotonic() < deadline:
             time.sleep(0.5)
