@@ -201,8 +201,8 @@ class FateFlowApi:
     def submit(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Submit the job: (job id, {model_id, model_version})."""
         if self.v1:
-            dsl = fate_dag.parse_json_mapping(props["dsl"], "dsl")
-            conf = fate_dag.parse_json_mapping(props["runtime_conf"], "runtime_conf")
+            dsl = fate_dag.parse_mapping(props["dsl"], "dsl")
+            conf = fate_dag.parse_mapping(props["runtime_conf"], "runtime_conf")
             answer = self.call("POST", "/v1/job/submit", body={"job_dsl": dsl, "job_runtime_conf": conf},
                                idempotent=False)
             model = (answer.get("data") or {}).get("model_info") or {}
@@ -339,7 +339,7 @@ def _canonical(key: str, value: Any) -> str:
     try:
         if key == "dag":
             return fate_dag.canonical_dag(value)
-        return json.dumps(fate_dag.parse_json_mapping(value, key), sort_keys=True)
+        return json.dumps(fate_dag.parse_mapping(value, key), sort_keys=True)
     except ValueError:
         return repr(value)
 
@@ -357,7 +357,7 @@ def _job_party(props: dict[str, Any]) -> int | None:
         if props.get("dag") is not None:
             return fate_dag.initiator_party_id(props["dag"])
         if props.get("runtime_conf") is not None:
-            conf = fate_dag.parse_json_mapping(props["runtime_conf"], "runtime_conf")
+            conf = fate_dag.parse_mapping(props["runtime_conf"], "runtime_conf")
             return validate_party_id((conf.get("initiator") or {}).get("party_id"))
     except (ValueError, KeyError, TypeError):
         return None

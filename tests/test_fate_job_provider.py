@@ -177,7 +177,7 @@ def test_check_accepts_yaml_text_and_the_1x_toy() -> None:
      "dag", "dag.tasks.a.dependent_tasks: depends on 'b'"),
     ({"endpoint": ENDPOINT, "dsl": {"components": {}}}, "runtime_conf", "required with a FATE 1.x job"),
     ({"endpoint": ENDPOINT, "runtime_conf": {}}, "dsl", "required with a FATE 1.x job"),
-    ({"endpoint": ENDPOINT, "dsl": "[", "runtime_conf": toy_example_v1(9999, 10000)[1]}, "dsl", "not valid JSON"),
+    ({"endpoint": ENDPOINT, "dsl": "[", "runtime_conf": toy_example_v1(9999, 10000)[1]}, "dsl", "not valid YAML/JSON"),
     ({"endpoint": ENDPOINT, "dsl": toy_example_v1(9999, 10000)[0], "runtime_conf": {"role": {"guest": [9999]}}},
      "runtime_conf", "initiator: name the submitting party"),
     (props(timeout_s=0), "timeout_s", "positive number"),

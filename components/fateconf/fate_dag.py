@@ -35,14 +35,7 @@ def parse_dag(dag: dict[str, Any] | str) -> dict[str, Any]:
     Also accepts the body `flow job submit` posts (`{dag_schema: {...}}`), so a DAG saved from
     fate_client.pipeline or from an HTTP capture works unchanged.
     """
-    if isinstance(dag, str):
-        try:
-            dag = yaml.safe_load(dag)
-        except yaml.YAMLError as error:
-            raise DagError(f"the DAG is not valid YAML: {error}") from None
-    if not isinstance(dag, dict):
-        raise DagError("the DAG must be a mapping with `dag` and `schema_version` "
-                       f"(got {type(dag).__name__})")
+    dag = parse_mapping(dag, "DAG", "with `dag` and `schema_version`")
     inner = dag.get("dag_schema")
     return inner if isinstance(inner, dict) else dag
 
@@ -285,15 +278,15 @@ def toy_example_v1(guest_party_id: int, host_party_id: int) -> tuple[dict[str, A
     return dsl, conf
 
 
-def parse_json_mapping(value: dict[str, Any] | str, what: str) -> dict[str, Any]:
-    """A 1.x dsl or runtime_conf given as a mapping or as JSON/YAML text."""
+def parse_mapping(value: Any, what: str, expected: str = "(or its JSON/YAML text)") -> dict[str, Any]:
+    """A mapping given as such or as JSON/YAML text (a DAG, a 1.x dsl or runtime_conf)."""
     if isinstance(value, str):
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError as error:
-            raise DagError(f"the {what} is not valid JSON/YAML: {error}") from None
+            raise DagError(f"the {what} is not valid YAML/JSON: {error}") from None
     if not isinstance(value, dict):
-        raise DagError(f"the {what} must be a mapping (or its JSON text)")
+        raise DagError(f"the {what} must be a mapping {expected} (got {type(value).__name__})")
     return value
 
 
@@ -301,7 +294,7 @@ def validate_v1_job(dsl: dict[str, Any] | str, runtime_conf: dict[str, Any] | st
     """Problems of a FATE 1.x job as (input: `dsl` or `runtime_conf`, path, reason); [] when it can be sent."""
     problems: list[tuple[str, str, str]] = []
     try:
-        dsl_map = parse_json_mapping(dsl, "dsl")
+        dsl_map = parse_mapping(dsl, "dsl")
         components = dsl_map.get("components")
         if not isinstance(components, dict) or not components:
             problems.append(("dsl", "components", "list the components, e.g. {secure_add_example_0: "
@@ -313,7 +306,7 @@ def validate_v1_job(dsl: dict[str, Any] | str, runtime_conf: dict[str, Any] | st
     except DagError as error:
         problems.append(("dsl", "", str(error)))
     try:
-        conf = parse_json_mapping(runtime_conf, "runtime_conf")
+        conf = parse_mapping(runtime_conf, "runtime_conf")
     except DagError as error:
         return problems + [("runtime_conf", "", str(error))]
     roles = conf.get("role")
