@@ -525,11 +525,32 @@ class FateJobProvider(ResourceProvider):
             job_id, model = api.submit(props)
             report(f"FATE job {job_id} submitted to {api.endpoint}")
             base = {**props, **{k: v for k, v in model.items() if v is not None}, "job_id": job_id}
-            if not _setting(props, "wait"):
-                summary = self._snapshot(api, job_id) or {"job_id": job_id, "status": "waiting"}
-                return CreateResult(job_id, {**base, **{k: v for k, v in summary.items() if v is not None},
-                                             "timed_out": False})
-            return CreateResult(job_id, self._follow(api, job_id, props, base))
+            try:
+                if _setting(props, "wait"):
+                    return CreateResult(job_id, self._follow(api, job_id, props, base))
+                try:
+                    summary = self._snapshot(api, job_id) or {}
+                except (FateFlowUnreachable, FateFlowError) as error:
+                    report(f"FATE job {job_id}: accepted, status not read yet ({error})", warning=True)
+                    summary = {}
+                status = {"status": "waiting", **{k: v for k, v in summary.items() if v is not None}}
+                return CreateResult(job_id, {**base, **status, "timed_out": False})
+            except FateJobFailed:
+                raise
+            except Exception as error:
+                # Raising leaves no state: a job still running would run on unrecorded, so stop it first.
+                raise FateJobFailed(f"FATE job {job_id} was submitted to {api.endpoint}, then following it "
+                                    f"failed ({type(error).__name__}: {error}); {self._stop_quietly(api, job_id)}. "
+                                    + KEPT_ON_FAILURE) from error
+
+    @staticmethod
+    def _stop_quietly(api: FateFlowApi, job_id: str) -> str:
+        """Stop a job on the way out of a failed create; what happened, for the error message."""
+        try:
+            api.stop(job_id)
+        except (FateFlowUnreachable, FateFlowError) as error:
+            return f"stopping it failed too ({error}): stop it with `flow job stop -j {job_id}`"
+        return "the job was stopped"
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self._api(props) as api:

@@ -406,6 +406,21 @@ def test_a_job_that_vanishes_while_it_runs_fails(serve: Any) -> None:
         FateJobProvider().create(props())
 
 
+def test_an_unexpected_answer_after_submit_stops_the_job_before_failing(serve: Any) -> None:
+    fake = serve(fateflow(["running", ok(data="not rows")]))
+    with pytest.raises(FateJobFailed) as error:
+        FateJobProvider().create(props())
+    assert str(error.value).startswith(f"FATE job j1 was submitted to {ENDPOINT}, then following it failed "
+                                       "(AttributeError: ")
+    assert "the job was stopped" in str(error.value) and fake.paths()[-1] == "/v2/job/stop"
+
+
+def test_no_wait_create_records_the_job_even_if_its_status_cannot_be_read(serve: Any) -> None:
+    serve(fateflow([httpx.ConnectError("[Errno 111] Connection refused")]))
+    result = FateJobProvider(retries=0).create(props(wait=False))
+    assert (result.id, result.outs["status"], result.outs["job_id"]) == ("j1", "waiting", "j1")
+
+
 # --- read / update / delete ----------------------------------------------------------------------------
 
 
