@@ -468,7 +468,7 @@ class FateJobProvider(ResourceProvider):
                 failures += [CheckFailure(key, f"{where}: {why}" if where else why)
                              for key, where, why in fate_dag.validate_v1_job(news["dsl"], news["runtime_conf"])]
         failures += self._check_settings(news)
-        return CheckResult({**{k: v for k, v in DEFAULTS.items() if news.get(k) is None}, **news}, failures)
+        return CheckResult({**news, **{k: v for k, v in DEFAULTS.items() if news.get(k) is None}}, failures)
 
     @staticmethod
     def _check_settings(news: dict[str, Any]) -> list[CheckFailure]:

@@ -151,6 +151,7 @@ def test_check_accepts_the_toy_job_and_fills_the_polling_defaults() -> None:
     assert {key: result.inputs[key] for key in ("wait", "timeout_s", "poll_interval_s", "max_poll_interval_s")} \
         == {"wait": True, "timeout_s": 3600.0, "poll_interval_s": 1.0, "max_poll_interval_s": 3.0}
     assert FateJobProvider().check({}, props(timeout_s=60)).inputs["timeout_s"] == 60
+    assert FateJobProvider().check({}, props(wait=None, timeout_s=None)).inputs["wait"] is True
 
 
 def test_check_accepts_yaml_text_and_the_1x_toy() -> None:
