@@ -144,7 +144,8 @@ def declare_jobs(party: PartyConfig, dags: dict[str, dict[str, Any]], joined: bo
     jobs: dict[str, FateJob] = {}
     for job in party.jobs:
         jobs[job.name] = FateJob(f"job-{job.name}", {
-            "endpoint": party.fateflow_url, "dag": dags[job.name], "wait": job.wait, "timeout_s": job.timeout_s,
+            "endpoint": party.fateflow_url, "dag": dags[job.name], "party_id": party.party_id, "wait": job.wait,
+            "timeout_s": job.timeout_s,
         }, opts=job_opts)
     verification = party.verification
     if verification.enabled and verification.peer_party_id is not None:
@@ -152,6 +153,7 @@ def declare_jobs(party: PartyConfig, dags: dict[str, dict[str, Any]], joined: bo
             jobs["verification"] = FateJob("verification", {
                 "endpoint": party.fateflow_url,
                 "dag": toy_example_dag(party.party_id, verification.peer_party_id),
+                "party_id": party.party_id,
                 "timeout_s": verification.timeout_s,
             }, opts=job_opts)
         else:
