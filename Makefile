@@ -26,4 +26,6 @@ test: setup
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 bench: setup
+	bash scripts/install-traffic-server.sh
+	export FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)"; \
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
