@@ -1,4 +1,9 @@
-"""fedctl: tools beside the Pulumi program. `python -m fedctl render --out DIR [--stack NAME]`."""
+"""fedctl: tools beside the Pulumi program.
+
+`python -m fedctl render --out DIR [--stack NAME] [--show-secrets]` renders the stacks offline (no
+cluster, no Pulumi CLI) into DIR/<stack>/manifests/ and DIR/<stack>/outputs.json: review and CI
+tooling like `helm template`, never a way to apply.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,44 @@ import sys
 import traceback
 from pathlib import Path
 
-from fedctl.render import RenderError, render_stacks, summary, write
+from fedctl.render import PROJECT_ROOT, RenderError, findings, render_stacks, summary, write
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fedctl", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser(
+        "render", help="render stacks offline (emulated engine and cluster): review and CI tooling, never applies")
+    render.add_argument("--out", required=True, type=Path, help="output directory (DIR/<stack>/...)")
+    render.add_argument("--stack", action="append", metavar="NAME",
+                        help="write only this stack (repeatable); the others still run so references resolve")
+    render.add_argument("--isolated", action="store_true",
+                        help="run only the chosen stacks, without the others' outputs (a first `pulumi up`)")
+    render.add_argument("--project", type=Path, default=PROJECT_ROOT,
+                        help=f"project directory holding Pulumi.yaml (default: {PROJECT_ROOT})")
+    render.add_argument("--show-secrets", action="store_true",
+                        help="write secret values (Secret data, secret outputs) instead of [secret]")
+    render.add_argument("--debug", action="store_true", help="print the traceback when a stack fails")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fedctl", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    render = commands.add_parser(
-        "render", help="render stacks offline (no cluster, no Pulumi CLI): review and CI tooling, never applies")
-    render.add_argument("--out", required=True, type=Path, help="output directory (DIR/<stack>/...)")
-    render.add_argument("--stack", action="append", help="render only this stack (repeatable)")
-    render.add_argument("--project", type=Path, default=Path.cwd(), help="project directory (default: .)")
-    render.add_argument("--show-secrets", action="store_true", help="write secret values instead of [secret]")
-    render.add_argument("--debug", action="store_true", help="print tracebacks")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
-        rendered = render_stacks(args.project, args.stack)
+        rendered = render_stacks(args.project, args.stack, isolated=args.isolated)
+        for item in rendered:
+            write(item, args.out, show_secrets=args.show_secrets)
     except RenderError as error:
         if args.debug:
-            traceback.print_exc()
+            traceback.print_exception(error.__cause__ or error)
         print(f"error: {error}", file=sys.stderr)
         return 1
     for item in rendered:
-        write(item, args.out, show_secrets=args.show_secrets)
         print(summary(item))
-    print(f"rendered into {args.out}/ (emulated: no cluster was contacted, nothing was applied)")
+        for note in findings(item):
+            print(f"  warning: {note}")
+    print(f"rendered into {args.out}/ (emulated engine and cluster: nothing was contacted or applied)")
     return 0
 
 

@@ -1,7 +1,12 @@
-"""Read a project's stack files (Pulumi.yaml, Pulumi.<stack>.yaml) the way the Pulumi CLI does."""
+"""Read a project's stack files (Pulumi.yaml, Pulumi.<stack>.yaml) the way the Pulumi CLI does.
+
+`secure:` values are encrypted with the stack's secrets provider, which is not available offline:
+they are left out (the program sees them as absent) and reported by key, never decrypted or guessed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,30 +14,86 @@ import yaml
 
 
 class StackFileError(Exception):
-    pass
+    """A missing or unreadable stack file; the message names the file."""
 
 
-def stack_names(project_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(project_dir).glob("Pulumi.*.yaml"))
+@dataclass
+class StackConfig:
+    values: dict[str, Any]
+    """`project:key` -> value (objects stay objects), project defaults overlaid by the stack file."""
+    encrypted: list[str] = field(default_factory=list)
+    """Keys (dotted paths inside objects) held as `secure:` values, left out."""
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise StackFileError(f"{path.name} not found in {path.parent}") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise StackFileError(f"{path.name}: expected a mapping at the top level")
+    return loaded
 
 
 def project_name(project_dir: Path) -> str:
-    return str(yaml.safe_load((Path(project_dir) / "Pulumi.yaml").read_text())["name"])
+    name = _load(Path(project_dir) / "Pulumi.yaml").get("name")
+    if not name:
+        raise StackFileError(f"Pulumi.yaml in {project_dir} has no `name`")
+    return str(name)
+
+
+def stack_names(project_dir: Path) -> list[str]:
+    """The stacks that have a stack file, sorted."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(project_dir).glob("Pulumi.*.yaml"))
+
+
+def _qualified(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _without_secure(value: Any, path: str, encrypted: list[str]) -> Any:
+    """The value minus its `secure:` leaves (recorded in `encrypted`); None when it is one."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        encrypted.append(path)
+        return None
+    if isinstance(value, dict):
+        kept = {k: _without_secure(v, f"{path}.{k}", encrypted) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None or value[k] is None}
+    if isinstance(value, list):
+        return [_without_secure(v, f"{path}[{i}]", encrypted) for i, v in enumerate(value)]
+    return value
+
+
+def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
+    """The stack's config as the CLI would hand it to the program, minus what is encrypted."""
+    project_dir = Path(project_dir)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise StackFileError(f"no stack file {path.name} in {project_dir}: the stacks there are "
+                             f"{', '.join(stack_names(project_dir)) or 'none'}")
+    project_file = _load(project_dir / "Pulumi.yaml")
+    project = project_name(project_dir)
+    merged: dict[str, Any] = {}
+    for key, spec in (project_file.get("config") or {}).items():
+        # project-level config: `key: value` or `key: {type, default|value, description, secret}`
+        if isinstance(spec, dict) and ({"default", "value"} & set(spec)):
+            merged[_qualified(key, project)] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, dict) or set(spec) == {"secure"}:
+            merged[_qualified(key, project)] = spec
+    stack_file_config = _load(path).get("config") or {}
+    if not isinstance(stack_file_config, dict):
+        raise StackFileError(f"{path.name}: `config` must be a mapping of keys to values")
+    merged.update({_qualified(str(k), project): v for k, v in stack_file_config.items()})
+    encrypted: list[str] = []
+    values = {key: _without_secure(value, key, encrypted) for key, value in merged.items()}
+    return StackConfig({k: v for k, v in values.items() if k not in encrypted}, encrypted)
 
 
 def stack_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[str]]:
-    """The stack's config (project defaults overlaid) and the keys held as `secure:` values.
-
-    `secure:` values are encrypted with the stack's secrets provider, which is not available offline:
-    they are left out (the program then sees them as absent) and reported, never decrypted or guessed.
-    """
-    path = Path(project_dir) / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise StackFileError(f"no stack file {path.name}: stacks here are {', '.join(stack_names(project_dir))}")
-    project = yaml.safe_load((Path(project_dir) / "Pulumi.yaml").read_text()) or {}
-    config: dict[str, Any] = {}
-    for key, value in (project.get("config") or {}).items():
-        config[key] = value.get("default") if isinstance(value, dict) and "default" in value else value
-    config.update((yaml.safe_load(path.read_text()) or {}).get("config") or {})
-    encrypted = sorted(k for k, v in config.items() if isinstance(v, dict) and set(v) == {"secure"})
-    return {k: v for k, v in config.items() if k not in encrypted}, encrypted
+    """(config values, encrypted keys left out): read_stack_config as a pair."""
+    config = read_stack_config(project_dir, stack)
+    return config.values, config.encrypted

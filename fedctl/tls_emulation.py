@@ -1,15 +1,16 @@
 """pulumi-tls resources emulated with real `cryptography`, for runs without the Pulumi engine.
 
-The offline render and the tests run the program under the SDK's mocks; these functions give the
-tls resources real outputs (keys, CSRs, certificates that verify), so what the render shows and what
-the Traffic Server test serves is real PKI, not placeholders. Input and output names are pulumi-tls's
-(camelCase, as the mocks see them).
+The offline render and the tests run the program under the SDK's mocks (fedctl.mocks); these
+functions give the tls resources the outputs the provider would: real keys, CSRs that carry their
+subject and SANs, certificates signed by the CA key that verify. So what the render shows and what
+the Traffic Server test serves is real PKI, not placeholders. Names are pulumi-tls's wire names
+(camelCase), the way the mocks see inputs and must return outputs.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import functools
 import hashlib
 import ipaddress
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
@@ -26,7 +27,14 @@ CERT_REQUEST = "tls:index/certRequest:CertRequest"
 LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 TYPES = (PRIVATE_KEY, SELF_SIGNED_CERT, CERT_REQUEST, LOCALLY_SIGNED_CERT)
 
+DEFAULT_RSA_BITS = 2048
+DEFAULT_ECDSA_CURVE = "P224"
+"""pulumi-tls's defaults (rsa_bits, ecdsa_curve)."""
+
 _CURVES = {"P224": ec.SECP224R1, "P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1}
+_SSH_CURVES = {"P256", "P384", "P521"}
+"""OpenSSH has no P224 keys: pulumi-tls then leaves the OpenSSH outputs empty."""
+
 _SUBJECT_FIELDS = {
     "commonName": NameOID.COMMON_NAME,
     "organization": NameOID.ORGANIZATION_NAME,
@@ -36,14 +44,23 @@ _SUBJECT_FIELDS = {
     "locality": NameOID.LOCALITY_NAME,
     "postalCode": NameOID.POSTAL_CODE,
     "serialNumber": NameOID.SERIAL_NUMBER,
+    "emailAddress": NameOID.EMAIL_ADDRESS,
 }
 _EXTENDED_USES = {
+    "any_extended": x509.ObjectIdentifier("2.5.29.37.0"),
     "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
     "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
     "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
     "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "ipsec_end_system": ObjectIdentifier("1.3.6.1.5.5.7.3.5"),
+    "ipsec_tunnel": ObjectIdentifier("1.3.6.1.5.5.7.3.6"),
+    "ipsec_user": ObjectIdentifier("1.3.6.1.5.5.7.3.7"),
     "timestamping": ExtendedKeyUsageOID.TIME_STAMPING,
     "ocsp_signing": ExtendedKeyUsageOID.OCSP_SIGNING,
+    "microsoft_server_gated_crypto": ObjectIdentifier("1.3.6.1.4.1.311.10.3.3"),
+    "netscape_server_gated_crypto": ObjectIdentifier("2.16.840.1.113730.4.1"),
+    "microsoft_commercial_code_signing": ObjectIdentifier("1.3.6.1.4.1.311.2.1.22"),
+    "microsoft_kernel_code_signing": ObjectIdentifier("1.3.6.1.4.1.311.61.1.1"),
 }
 _KEY_USES = {
     "digital_signature": "digital_signature",
@@ -56,67 +73,100 @@ _KEY_USES = {
     "encipher_only": "encipher_only",
     "decipher_only": "decipher_only",
 }
+ALLOWED_USES = frozenset(_KEY_USES) | frozenset(_EXTENDED_USES)
+
+
+class TlsEmulationError(ValueError):
+    """Input the tls provider would refuse; the message names the property."""
 
 
 def emulate(typ: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The outputs pulumi-tls would return for a resource of type `typ` with these inputs."""
-    if typ == PRIVATE_KEY:
-        return {**inputs, **private_key(inputs)}
-    if typ == SELF_SIGNED_CERT:
-        return {**inputs, **self_signed_cert(inputs)}
-    if typ == CERT_REQUEST:
-        return {**inputs, **cert_request(inputs)}
-    if typ == LOCALLY_SIGNED_CERT:
-        return {**inputs, **locally_signed_cert(inputs)}
-    raise ValueError(f"not a pulumi-tls resource: {typ}")
+    """The outputs pulumi-tls would return (inputs echoed plus computed) for a resource of type `typ`."""
+    computed = {PRIVATE_KEY: private_key, SELF_SIGNED_CERT: self_signed_cert, CERT_REQUEST: cert_request,
+                LOCALLY_SIGNED_CERT: locally_signed_cert}
+    if typ not in computed:
+        raise TlsEmulationError(f"not a pulumi-tls resource: {typ}")
+    return {**inputs, **computed[typ](inputs)}
+
+
+def _openssh_public(public: Any) -> tuple[str, str, str]:
+    """OpenSSH public key line and its MD5 / SHA256 fingerprints, as `ssh-keygen -l` prints them."""
+    line = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    blob = base64.b64decode(line.split()[1])
+    md5 = hashlib.md5(blob, usedforsecurity=False).hexdigest()
+    sha256 = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return line + "\n", ":".join(md5[i:i + 2] for i in range(0, len(md5), 2)), f"SHA256:{sha256}"
 
 
 def private_key(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    algorithm = inputs.get("algorithm", "RSA")
+    """A new key: PKCS#1/SEC1 PEM like the provider (PKCS#8 for ED25519), PKCS#8, OpenSSH and public forms."""
+    algorithm = inputs.get("algorithm")
+    pem = serialization.Encoding.PEM
+    openssh_supported = True
     key: Any
     if algorithm == "RSA":
-        key = rsa.generate_private_key(public_exponent=65537, key_size=int(inputs.get("rsaBits") or 2048))
+        key = rsa.generate_private_key(public_exponent=65537, key_size=int(inputs.get("rsaBits") or DEFAULT_RSA_BITS))
         traditional = serialization.PrivateFormat.TraditionalOpenSSL
     elif algorithm == "ECDSA":
-        key = ec.generate_private_key(_CURVES[inputs.get("ecdsaCurve") or "P224"]())
+        curve = inputs.get("ecdsaCurve") or DEFAULT_ECDSA_CURVE
+        if curve not in _CURVES:
+            raise TlsEmulationError(f"ecdsaCurve {curve!r}: use one of {', '.join(_CURVES)}")
+        key = ec.generate_private_key(_CURVES[curve]())
         traditional = serialization.PrivateFormat.TraditionalOpenSSL
+        openssh_supported = curve in _SSH_CURVES
     elif algorithm == "ED25519":
         key = ed25519.Ed25519PrivateKey.generate()
         traditional = serialization.PrivateFormat.PKCS8
     else:
-        raise ValueError(f"unknown key algorithm {algorithm!r}")
-    pem = serialization.Encoding.PEM
+        raise TlsEmulationError(f"algorithm {algorithm!r}: use RSA, ECDSA or ED25519")
     public = key.public_key()
-    public_der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    openssh = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-    return {
-        "privateKeyPem": key.private_bytes(pem, traditional, serialization.NoEncryption()).decode(),
-        "privateKeyPemPkcs8": key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()).decode(),
+    no_password = serialization.NoEncryption()
+    outputs = {
+        "privateKeyPem": key.private_bytes(pem, traditional, no_password).decode(),
+        "privateKeyPemPkcs8": key.private_bytes(pem, serialization.PrivateFormat.PKCS8, no_password).decode(),
         "publicKeyPem": public.public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
-        "publicKeyOpenssh": openssh + "\n",
-        "publicKeyFingerprintSha256": "SHA256:" + hashlib.sha256(public_der).hexdigest(),
+        "privateKeyOpenssh": "", "publicKeyOpenssh": "", "publicKeyFingerprintMd5": "",
+        "publicKeyFingerprintSha256": "",
     }
+    if openssh_supported:
+        line, md5, sha256 = _openssh_public(public)
+        outputs.update({
+            "privateKeyOpenssh": key.private_bytes(pem, serialization.PrivateFormat.OpenSSH, no_password).decode(),
+            "publicKeyOpenssh": line, "publicKeyFingerprintMd5": md5, "publicKeyFingerprintSha256": sha256,
+        })
+    return outputs
 
 
-@functools.lru_cache(maxsize=64)
-def _load_key(pem: str) -> Any:
-    """Keys reaching here were made by private_key() above: skip the (slow) RSA consistency check."""
-    return serialization.load_pem_private_key(pem.encode(), password=None, unsafe_skip_rsa_key_validation=True)
+def _required(inputs: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        if inputs.get(name):
+            return inputs[name]
+    raise TlsEmulationError(f"{' or '.join(names)} is required")
+
+
+def _load_key(inputs: Mapping[str, Any], *names: str) -> Any:
+    try:
+        return serialization.load_pem_private_key(str(_required(inputs, *names)).encode(), password=None)
+    except ValueError as error:
+        raise TlsEmulationError(f"{names[0]} is not a PEM private key: {error}") from None
 
 
 def _name(subject: Mapping[str, Any] | None) -> x509.Name:
-    attributes = []
-    for field, oid in _SUBJECT_FIELDS.items():
-        value = (subject or {}).get(field)
-        if value:
-            attributes.append(x509.NameAttribute(oid, str(value)))
+    subject = subject or {}
+    attributes = [x509.NameAttribute(NameOID.STREET_ADDRESS, str(street))
+                  for street in subject.get("streetAddresses") or []]
+    attributes += [x509.NameAttribute(oid, str(subject[field]))
+                   for field, oid in _SUBJECT_FIELDS.items() if subject.get(field)]
     return x509.Name(attributes)
 
 
 def _sans(inputs: Mapping[str, Any]) -> list[x509.GeneralName]:
     names: list[x509.GeneralName] = [x509.DNSName(d) for d in inputs.get("dnsNames") or []]
-    names += [x509.IPAddress(ipaddress.ip_address(a)) for a in inputs.get("ipAddresses") or []]
+    for address in inputs.get("ipAddresses") or []:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(address)))
+        except ValueError:
+            raise TlsEmulationError(f"ipAddresses: {address!r} is not an IP address") from None
     names += [x509.UniformResourceIdentifier(u) for u in inputs.get("uris") or []]
     return names
 
@@ -126,7 +176,8 @@ def _signature_hash(key: Any) -> Any:
 
 
 def cert_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    key = _load_key(inputs["privateKeyPem"])
+    """A CSR with the subject and SANs, signed by the given key (so its signature verifies)."""
+    key = _load_key(inputs, "privateKeyPem", "privateKeyPemWo")
     builder = x509.CertificateSigningRequestBuilder().subject_name(_name(inputs.get("subject")))
     sans = _sans(inputs)
     if sans:
@@ -135,64 +186,94 @@ def cert_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {"certRequestPem": csr.public_bytes(serialization.Encoding.PEM).decode()}
 
 
-def _certificate(
-    *, subject: x509.Name, issuer: x509.Name, public_key: Any, signing_key: Any, inputs: Mapping[str, Any],
-    sans: list[x509.GeneralName], issuer_public_key: Any,
-) -> dict[str, Any]:
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    hours = int(inputs.get("validityPeriodHours") or 24)
-    is_ca = bool(inputs.get("isCaCertificate"))
-    uses = list(inputs.get("allowedUses") or [])
-    unknown = sorted(set(uses) - set(_KEY_USES) - set(_EXTENDED_USES) - {"any_extended"})
+def _uses(inputs: Mapping[str, Any]) -> list[str]:
+    uses = list(_required(inputs, "allowedUses"))
+    unknown = sorted(set(uses) - ALLOWED_USES)
     if unknown:
-        raise ValueError(f"unknown allowed_uses: {', '.join(unknown)}")
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(hours=hours))
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-    )
+        raise TlsEmulationError(f"allowedUses: unknown {', '.join(unknown)}; known: {', '.join(sorted(ALLOWED_USES))}")
+    return uses
+
+
+def _certificate(*, subject: x509.Name, issuer: x509.Name, public_key: Any, signing_key: Any,
+                 inputs: Mapping[str, Any], sans: list[x509.GeneralName],
+                 issuer_key_id: x509.SubjectKeyIdentifier | None) -> dict[str, Any]:
+    """Sign a certificate the way the provider does: BasicConstraints, KeyUsage / ExtKeyUsage from
+    allowedUses, SANs, a subject key id on CAs (or when asked), the issuer's key id as authority key id."""
+    hours = int(_required(inputs, "validityPeriodHours"))
+    early_renewal = int(inputs.get("earlyRenewalHours") or 0)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    end = now + dt.timedelta(hours=hours)
+    is_ca = bool(inputs.get("isCaCertificate"))
+    max_path = inputs.get("maxPathLength")
+    uses = _uses(inputs)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+               .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(end)
+               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=int(max_path) if is_ca and max_path
+                                                    is not None and int(max_path) >= 0 else None), critical=True))
     key_usage = {name: False for name in _KEY_USES.values()}
     for use in uses:
         if use in _KEY_USES:
             key_usage[_KEY_USES[use]] = True
     if any(key_usage.values()):
+        if not key_usage["key_agreement"]:
+            key_usage["encipher_only"] = key_usage["decipher_only"] = False
         builder = builder.add_extension(x509.KeyUsage(**key_usage), critical=True)
     extended = [_EXTENDED_USES[u] for u in uses if u in _EXTENDED_USES]
     if extended:
         builder = builder.add_extension(x509.ExtendedKeyUsage(extended), critical=False)
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-    builder = builder.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key), critical=False)
+    if is_ca or inputs.get("setSubjectKeyId"):
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    if issuer_key_id is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_key_id), critical=False)
     cert = builder.sign(signing_key, _signature_hash(signing_key))
     return {
         "certPem": cert.public_bytes(serialization.Encoding.PEM).decode(),
         "validityStartTime": now.isoformat().replace("+00:00", "Z"),
-        "validityEndTime": (now + dt.timedelta(hours=hours)).isoformat().replace("+00:00", "Z"),
-        "readyForRenewal": False,
+        "validityEndTime": end.isoformat().replace("+00:00", "Z"),
+        "readyForRenewal": now >= end - dt.timedelta(hours=early_renewal),
     }
 
 
+def _key_algorithm(key: Any) -> str:
+    return "RSA" if isinstance(key, rsa.RSAPrivateKey) else "ECDSA" if isinstance(key, ec.EllipticCurvePrivateKey) \
+        else "ED25519"
+
+
 def self_signed_cert(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    key = _load_key(inputs["privateKeyPem"])
+    key = _load_key(inputs, "privateKeyPem", "privateKeyPemWo")
     name = _name(inputs.get("subject"))
-    return _certificate(subject=name, issuer=name, public_key=key.public_key(), signing_key=key, inputs=inputs,
-                        sans=_sans(inputs), issuer_public_key=key.public_key())
+    own_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    outputs = _certificate(subject=name, issuer=name, public_key=key.public_key(), signing_key=key, inputs=inputs,
+                           sans=_sans(inputs), issuer_key_id=own_id if inputs.get("setAuthorityKeyId") else None)
+    return {**outputs, "keyAlgorithm": _key_algorithm(key)}
 
 
 def locally_signed_cert(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    csr = x509.load_pem_x509_csr(inputs["certRequestPem"].encode())
-    ca_cert = x509.load_pem_x509_certificate(inputs["caCertPem"].encode())
-    ca_key = _load_key(inputs["caPrivateKeyPem"])
+    """Sign the CSR (subject and SANs from the CSR, as the provider does) with the CA key, after checking
+    that the CSR's signature holds and that the CA key belongs to the CA certificate."""
+    try:
+        csr = x509.load_pem_x509_csr(str(_required(inputs, "certRequestPem")).encode())
+        ca_cert = x509.load_pem_x509_certificate(str(_required(inputs, "caCertPem")).encode())
+    except ValueError as error:
+        raise TlsEmulationError(f"certRequestPem / caCertPem: not PEM: {error}") from None
+    if not csr.is_signature_valid:
+        raise TlsEmulationError("certRequestPem: the CSR's signature does not verify")
+    ca_key = _load_key(inputs, "caPrivateKeyPem", "caPrivateKeyPemWo")
+    public_der = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if ca_key.public_key().public_bytes(*public_der) != ca_cert.public_key().public_bytes(*public_der):
+        raise TlsEmulationError("caPrivateKeyPem does not belong to caCertPem")
     try:
         sans = list(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
     except x509.ExtensionNotFound:
         sans = []
-    return _certificate(subject=csr.subject, issuer=ca_cert.subject, public_key=csr.public_key(),
-                        signing_key=ca_key, inputs=inputs, sans=sans, issuer_public_key=ca_cert.public_key())
+    try:
+        issuer_id: x509.SubjectKeyIdentifier | None = \
+            ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        issuer_id = None
+    outputs = _certificate(subject=csr.subject, issuer=ca_cert.subject, public_key=csr.public_key(),
+                           signing_key=ca_key, inputs=inputs, sans=sans, issuer_key_id=issuer_id)
+    return {**outputs, "caKeyAlgorithm": _key_algorithm(ca_key)}
