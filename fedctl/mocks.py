@@ -130,11 +130,12 @@ class Registered:
 
     def manifest(self, show_secrets: bool = True) -> dict[str, Any]:
         """The object as it would be applied; secrets (and all Secret data) redacted unless show_secrets."""
-        body = reveal(self.inputs) if show_secrets else redact(self.inputs)
+        plain = reveal(self.inputs)
+        body = plain if show_secrets else redact(self.inputs)
         if not show_secrets and body.get("kind") == "Secret":
-            for key in ("data", "stringData"):
-                if isinstance(body.get(key), dict):
-                    body[key] = {k: REDACTED for k in body[key]}
+            for key in ("data", "stringData"):  # keys stay visible for review, values never
+                if isinstance(plain.get(key), dict):
+                    body[key] = {k: REDACTED for k in plain[key]}
         return _canonical(body, top_level=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Mapping
@@ -144,9 +145,16 @@ def _required(inputs: Mapping[str, Any], *names: str) -> Any:
     raise TlsEmulationError(f"{' or '.join(names)} is required")
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_key(pem: str) -> Any:
+    """Parsed once per PEM (an exchange signs with one CA key per party): the emulation's keys come from
+    private_key() above, so the slow RSA consistency check is skipped."""
+    return serialization.load_pem_private_key(pem.encode(), password=None, unsafe_skip_rsa_key_validation=True)
+
+
 def _load_key(inputs: Mapping[str, Any], *names: str) -> Any:
     try:
-        return serialization.load_pem_private_key(str(_required(inputs, *names)).encode(), password=None)
+        return _parse_key(str(_required(inputs, *names)))
     except ValueError as error:
         raise TlsEmulationError(f"{names[0]} is not a PEM private key: {error}") from None
 
