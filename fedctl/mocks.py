@@ -3,8 +3,8 @@
 There is no Pulumi engine and no Kubernetes API server here, so this module is the test double for
 both, answering what they would:
 - Kubernetes objects echo their inputs, plus what the provider and the API server add: an auto-name
-  (logical name + hash, content-addressed for immutable ConfigMaps/Secrets, like the provider's
-  replace-on-change), LoadBalancer addresses from 192.0.2.0/24 (TEST-NET-1, RFC 5737: documentation
+  (logical name + a hash of the URN, a new one each time an immutable ConfigMap/Secret is replaced
+  because its data changed, as the provider does), LoadBalancer addresses from 192.0.2.0/24 (TEST-NET-1, RFC 5737: documentation
   addresses, so an emulated address is never mistaken for a real one), node ports 30000-32767.
 - pulumi-tls is emulated with real cryptography (fedctl.tls_emulation); pulumi-random makes real
   random values; outputs a resource declares secret (additional_secret_outputs) come back secret, as
@@ -212,6 +212,8 @@ class EngineState:
     load_balancer_addresses: dict[str, str] = field(default_factory=dict)
     node_ports: dict[str, dict[str, int]] = field(default_factory=dict)
     """Service URN -> port name -> node port; one cluster per stack."""
+    autonames: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Immutable auto-named object URN -> (fingerprint of its data, replacements so far)."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
@@ -379,13 +381,17 @@ class FederationMocks(pulumi.runtime.Mocks):
         if not isinstance(metadata, dict) or is_secret(metadata) or _has_unknown(metadata) \
                 or metadata.get("name") or metadata.get("generateName") or args.typ.endswith("List"):
             return inputs
-        seed = urn
+        generation = 0
         kind = args.typ.rsplit(":", 1)[-1]
         if kind in ("ConfigMap", "Secret") and not self._mutable(args.provider, kind):
-            # immutable by default: a data change replaces the object under a new name
-            seed += json.dumps(reveal({k: inputs.get(k) for k in ("data", "binaryData", "stringData")}),
-                               sort_keys=True, default=str)
-        name = f"{args.name}-{hashlib.sha256(seed.encode()).hexdigest()[:8]}"
+            # immutable by default: a data change replaces the object, under a new name
+            data = _fingerprint({k: inputs.get(k) for k in ("data", "binaryData", "stringData")})
+            with self.state.lock:
+                before = self.state.autonames.get(urn)
+                generation = before[1] + (before[0] != data) if before else 0
+                if not self.preview:
+                    self.state.autonames[urn] = (data, generation)
+        name = f"{args.name}-{hashlib.sha256(f'{urn}#{generation}'.encode()).hexdigest()[:8]}"
         annotations = metadata.get("annotations")
         annotations = dict(annotations) if isinstance(annotations, dict) else {}
         annotations[AUTONAMED_ANNOTATION] = "true"
@@ -509,6 +515,7 @@ def _run(stack: str, project: str, config: Mapping[str, Any], body: Callable[[],
         pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor,
                                logger=mocks.log)  # type: ignore[arg-type] (a logger's four methods)
         runtime_settings.ROOT.set(None)  # set_mocks made a finished root; run_in_stack makes the live one
+        runtime_settings.SETTINGS.outputs.clear()  # tasks a failed earlier run left on its closed loop
         pulumi.runtime.set_all_config(config_values(config, project),
                                       [k if ":" in k else f"{project}:{k}" for k in secret_keys])
         loop.run_until_complete(run_in_stack(body))
