@@ -96,14 +96,19 @@ def redact(value: Any) -> Any:
     return _walk(value, lambda _secret_value: REDACTED)
 
 
-def contains_secret(value: Any) -> bool:
-    if is_secret(value):
+def _anywhere(value: Any, found: Callable[[Any], bool]) -> bool:
+    """Whether `found` holds for the value or anything nested in it."""
+    if found(value):
         return True
     if isinstance(value, dict):
-        return any(contains_secret(v) for v in value.values())
+        return any(_anywhere(v, found) for v in value.values())
     if isinstance(value, list):
-        return any(contains_secret(v) for v in value)
+        return any(_anywhere(v, found) for v in value)
     return False
+
+
+def contains_secret(value: Any) -> bool:
+    return _anywhere(value, is_secret)
 
 
 # --- what a run leaves behind ----------------------------------------------------------------------
@@ -228,11 +233,7 @@ def _stable_number(text: str, modulo: int) -> int:
 
 
 def _has_unknown(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return value == UNKNOWN or isinstance(value, pulumi.output.Unknown)
+    return _anywhere(value, lambda v: isinstance(v, pulumi.output.Unknown) or (isinstance(v, str) and v == UNKNOWN))
 
 
 def _urn_stack(urn: str) -> str:

@@ -26,11 +26,15 @@ from tests.support.manifest_checks import ManifestError, validate_manifest
 from tests.support.pulumi_harness import FIXTURE_PROGRAM, PROJECT_DIR, run_component, run_program, stack_ref
 
 
+def render_into(tmp_path_factory: pytest.TempPathFactory, project: Path) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    assert main(["render", "--out", str(out), "--project", str(project)]) == 0
+    return out
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("out")
-    assert main(["render", "--out", str(out), "--project", str(PROJECT_DIR)]) == 0
-    return out
+    return render_into(tmp_path_factory, PROJECT_DIR)
 
 
 def test_every_stack_gets_manifests_and_outputs(rendered: Path) -> None:
@@ -84,9 +88,7 @@ def read_yaml(path: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("mini")
-    assert main(["render", "--out", str(out), "--project", str(FIXTURE_PROGRAM)]) == 0
-    return out
+    return render_into(tmp_path_factory, FIXTURE_PROGRAM)
 
 
 def test_mini_manifests_are_written_one_per_object_and_are_valid(mini: Path) -> None:
