@@ -60,8 +60,9 @@ class FateClusterArgs:
     party: PartyConfig
     exchange: ExchangeWiring | None = None
     """None while the exchange is not known yet: the party deploys with no default route."""
-    pulsar_certificate: PulsarCertificate | None = None
-    """None until the exchange signed this party's CSR: Pulsar runs without TLS until then."""
+    pulsar_certificate: PulsarCertificate | str | None = None
+    """None until the exchange signed this party's CSR: Pulsar runs without TLS until then. A str names an
+    existing Secret in the party's namespace (bring your own PKI) with the same three files."""
     external_mysql_password: pulumi.Input[str] | None = None
 
 
@@ -299,7 +300,10 @@ class FateCluster(pulumi.ComponentResource):
         tls = certificate is not None
         config = [kube.ConfigFiles.for_file("pulsar-config", self._paths.pulsar_standalone_conf,
                                             pulsar_standalone_conf(party.party_id, tls=tls))]
-        if certificate is not None:
+        if isinstance(certificate, str):
+            config.append(kube.ConfigFiles(name=certificate, mount_path=PULSAR_CERT_DIR, secret=True, files={},
+                                           managed=False))
+        elif certificate is not None:
             config.append(kube.ConfigFiles(
                 name=PULSAR_CERT_SECRET, mount_path=PULSAR_CERT_DIR, secret=True,
                 files=pulumi.Output.secret(pulumi.Output.all(

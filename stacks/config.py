@@ -226,6 +226,13 @@ class KubefateConfig(Model):
         return self
 
 
+class PartyPki(Model):
+    """Bring your own PKI: an existing Secret in the party's namespace with broker.cert.pem,
+    broker.key-pk8.pem (PKCS#8) and ca.cert.pem; the party then exports no CSR and uses that Secret."""
+
+    existing_secret: DnsLabel | None = None
+
+
 class JobConfig(Model):
     """A FATE job declared in the stack: a DAG file, run once per change of the DAG."""
 
@@ -302,6 +309,7 @@ class PartyConfig(Model):
     pulsar: PulsarConfig = PulsarConfig()
     mysql: MysqlConfig = MysqlConfig()
     kubefate: KubefateConfig = KubefateConfig()
+    pki: PartyPki = PartyPki()
     fateflow_url: str | None = None
     """The FATE Flow URL the machine running Pulumi reaches (ingress, VPN or port-forward); jobs use it."""
     jobs: list[JobConfig] = []

@@ -173,9 +173,11 @@ async def run(settings: StackSettings) -> dict[str, Any]:
     provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, required=True)
     opts = pulumi.ResourceOptions(provider=provider)
     ready = not isinstance(exchange, contract.Pending)
-    key = party_key("broker", party.party_id, exchange.domain if ready else None, opts)
-    certificate = None
-    if ready and exchange.certificate_pem and exchange.ca_cert_pem:
+    own_pki = party.pki.existing_secret
+    # With its own PKI the party makes no key: no CSR is exported, nothing is signed by the exchange.
+    key = party_key("broker", party.party_id, exchange.domain if ready and not own_pki else None, opts)
+    certificate: PulsarCertificate | str | None = own_pki
+    if own_pki is None and ready and exchange.certificate_pem and exchange.ca_cert_pem:
         certificate = PulsarCertificate(exchange.certificate_pem, key.private_key_pkcs8_pem, exchange.ca_cert_pem)
     external_password = pulumi.Config(CONFIG_NAMESPACE).get_secret("externalMysqlPassword")
     if party.mysql.external is not None and external_password is None:
@@ -200,6 +202,8 @@ async def run(settings: StackSettings) -> dict[str, Any]:
         extra["kubefatePassword"] = kubefate.password
     extra["jobs"] = declare_jobs(party, dags, certificate is not None, cluster, opts)
     outputs = party_outputs(party, cluster, key, exchange, extra)
+    if own_pki is not None:
+        outputs["joinStatus"] = contract.JOIN_AWAITING_EXCHANGE if not ready else contract.JOIN_JOINED
     # Secrets stay top-level: a secret nested in a map would make the whole map secret.
     outputs["fateboardPassword"] = cluster.fateboard_password
     return outputs

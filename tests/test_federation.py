@@ -305,3 +305,27 @@ def test_static_exchange_and_static_party(tmp_path: Path) -> None:
     exchange = run_stack("exchange", exchange_config).outputs
     assert exchange["parties"]["9999"]["status"] == "routed"
     assert exchange["parties"]["9999"]["certificatePem"].startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_bring_your_own_pki_party() -> None:
+    """A party with its own certificate Secret: Pulsar serves TLS from it, no CSR crosses to the exchange."""
+    config = shipped_config("party-a")
+    config["fate-federation:party"]["pki"] = {"existingSecret": "my-broker-cert"}
+    exchange = run_stack("exchange").outputs
+    run = run_stack("party-a", config, stack_outputs={EXCHANGE_REF: exchange})
+    assert run.outputs.get("csrPem") is None and run.outputs["joinStatus"] == "joined"
+    assert "pulsar-cert" not in {s["metadata"]["name"] for s in run.k8s_objects("Secret")}
+    pulsar = run.k8s_object("StatefulSet", "pulsar")["spec"]["template"]["spec"]
+    assert {"name": "my-broker-cert", "secret": {"secretName": "my-broker-cert"}} in pulsar["volumes"]
+    assert "tlsEnabled=true" in run.k8s_object("ConfigMap", "pulsar-config")["data"]["standalone.conf"]
+
+
+def test_bring_your_own_pki_exchange() -> None:
+    """An exchange with an existing proxy certificate Secret: no CA is made and nothing is signed."""
+    config = shipped_config("exchange")
+    config["fate-federation:exchange"]["pki"] = {"mode": "existing", "existingSecret": "our-proxy-cert"}
+    run = run_stack("exchange", config)
+    assert not run.of_type("tls:index/selfSignedCert:SelfSignedCert")
+    assert "traffic-server-cert" not in {s["metadata"]["name"] for s in run.k8s_objects("Secret")}
+    ats = run.k8s_object("Deployment", "traffic-server")["spec"]["template"]["spec"]
+    assert {"name": "our-proxy-cert", "secret": {"secretName": "our-proxy-cert"}} in ats["volumes"]
