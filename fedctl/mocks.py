@@ -18,6 +18,7 @@ A preview run keeps its hands off the state: new or changed resources get no com
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -27,7 +28,6 @@ import string
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,15 +301,19 @@ class FederationMocks(pulumi.runtime.Mocks):
         self.log = _ProgramLog()
         self.providers: dict[str, dict[str, Any]] = {}
         self._request = threading.local()
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+        """Event loops the SDK's mock monitor opened in worker threads: closed after the run, not at exit."""
         """The gRPC request being answered on this thread (the SDK registers from a thread pool)."""
 
-    @contextmanager
+    @contextlib.contextmanager
     def answering(self, request: Any, urn: str, read: bool) -> Iterator[None]:
         self._request.current = (request, urn, read)
         try:
             yield
         finally:
             self._request.current = None
+            with contextlib.suppress(RuntimeError):  # the loop the SDK made for this worker thread
+                self.thread_loops.add(asyncio.get_event_loop())
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         request, urn, read = getattr(self._request, "current", None) or (None, "", args.resource_id is not None)
@@ -523,12 +527,15 @@ def _run(stack: str, project: str, config: Mapping[str, Any], body: Callable[[],
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        for worker_loop in mocks.thread_loops - {loop}:
+            if not worker_loop.is_running() and not worker_loop.is_closed():
+                worker_loop.close()
     for resource in mocks.registered:
         resource.retain_on_delete = resource.urn in monitor.retained
     return StackRun(stack, mocks.registered, monitor.stack_outputs, mocks.log.messages)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _importable(directory: str) -> Iterator[None]:
     """The program's directory first on sys.path while it runs (as the language host has it)."""
     sys.path.insert(0, directory)

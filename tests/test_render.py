@@ -178,8 +178,8 @@ def test_preview_gives_no_computed_values_and_changes_no_state() -> None:
     run = run_program("hub", project_dir=FIXTURE_PROGRAM, preview=True, state=state)
     assert state.resources == {} and state.load_balancer_addresses == {}
     assert run.k8s_object("Service", "gateway", "hub")["spec"]["type"] == "LoadBalancer"
-    assert "caCertPem" not in run.outputs or run.outputs["caCertPem"] is None or \
-        not str(run.outputs["caCertPem"]).startswith("-----BEGIN")
+    assert isinstance(run.raw_outputs["caCertPem"], pulumi.output.Unknown)  # no certificate before `up`
+    assert isinstance(run.raw_outputs["gatewayHost"], pulumi.output.Unknown)  # no address before `up`
 
 
 def test_summary_and_warnings_are_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
