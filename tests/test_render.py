@@ -312,3 +312,18 @@ def test_validate_manifest_names_the_object_and_field() -> None:
                            "dat": {}})
     with pytest.raises(ManifestError, match="Kubernetes 1.31.0 has no extensions/v1beta1 Ingress"):
         validate_manifest({"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "x"}})
+
+
+def test_reads_of_existing_objects_come_from_existing_objects_or_warn() -> None:
+    """Objects outside the program (`.get`) are not visible offline unless a test hands them over."""
+
+    def program() -> dict[str, Any]:
+        found = k8s.core.v1.Secret.get("pki", "fate-exchange/our-pki")
+        return {"data": found.data}
+
+    given = run_component(program, existing_objects={"Secret/fate-exchange/our-pki": {"data": {"ca.crt": "Q0E="}}})
+    assert given.outputs["data"] == {"ca.crt": "Q0E="} and given.k8s_objects() == [] and given.warnings == []
+    unseen = run_component(program)
+    assert "data" not in unseen.outputs
+    assert unseen.warnings == ["Secret fate-exchange/our-pki is read from the cluster: not visible offline, "
+                               "rendered empty"]
