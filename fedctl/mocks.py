@@ -515,6 +515,9 @@ def _run(stack: str, project: str, config: Mapping[str, Any], body: Callable[[],
                             state=state, preview=preview, existing_objects=existing_objects)
     monitor = _CapturingMonitor(mocks)
     loop = asyncio.new_event_loop()
+    # a failed registration leaves the SDK's futures for it unread: the run raises that error already
+    loop.set_exception_handler(lambda _loop, context: mocks.log.debug(
+        f"{context.get('message')}: {context.get('exception')!r}"))
     asyncio.set_event_loop(loop)
     try:
         pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor,
