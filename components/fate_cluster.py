@@ -15,10 +15,10 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from components.fateconf import ports
+from facts import ports
 from components.fateconf.fateboard import fateboard_application_properties
-from components.fateconf.paths import config_paths
-from components.fateconf.pulsar import PULSAR_CERT_DIR, pulsar_standalone_conf
+from facts.paths import PULSAR_CERT_DIR, config_paths
+from components.fateconf.pulsar import pulsar_standalone_conf
 from components.fateconf.routes import party_nginx_route_table_yaml, pulsar_route_table_yaml
 from components.fateconf.service_conf import service_conf_yaml
 from components.fateconf.settings import (
@@ -30,7 +30,7 @@ from components.fateconf.settings import (
     PulsarSettings,
 )
 from components.fateconf.spark import spark_defaults_conf
-from components.fateconf.versions import image
+from facts.versions import image
 from stacks.config import PartyConfig
 
 PULSAR_CERT_SECRET = "pulsar-cert"

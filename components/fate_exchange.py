@@ -14,11 +14,11 @@ import pulumi_kubernetes as k8s
 
 from components import ats_runtime, kube
 from components.certificates import FederationCa, proxy_key, sign
-from components.fateconf import ports
-from components.fateconf.paths import config_paths
+from facts import ports
+from facts.paths import config_paths
 from components.fateconf.routes import exchange_nginx_route_table_yaml
 from components.fateconf.settings import Endpoint
-from components.fateconf.versions import image
+from facts.versions import image
 from components.federation_routes import FederationRoutes
 from stacks.config import ExchangeConfig
 

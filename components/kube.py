@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.fateconf.paths import ConfigFile
+from facts.paths import ConfigFile
 
 PART_OF = "fate-federation"
 MANAGED_BY = "pulumi"
@@ -185,7 +185,7 @@ class ConfigFiles:
     @classmethod
     def for_file(cls, name: str, where: ConfigFile, content: pulumi.Input[str] | pulumi.Input[Mapping[str, str]],
                  *, secret: bool = False, managed: bool = True) -> ConfigFiles:
-        """Mount one FATE config file the way its image reads it (components.fateconf.paths): as the whole
+        """Mount one FATE config file the way its image reads it (facts.paths): as the whole
         directory when the directory is its own (kubelet updates it in place), else alone by subPath; and
         roll the pods on change unless the program re-reads an in-place update by itself."""
         files = content if not isinstance(content, str) else {where.name: content}

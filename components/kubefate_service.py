@@ -22,8 +22,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from components.fateconf import ports
-from components.fateconf.versions import DEFAULT_FATE_VERSION, image
+from facts import ports
+from facts.versions import DEFAULT_FATE_VERSION, image
 from components.fateconf.yamlfmt import dump as yaml_dump
 from stacks.config import KubefateConfig
 

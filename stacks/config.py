@@ -24,10 +24,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.fateconf.ats import TRAFFIC_SERVER_IMAGE
 from components.kube import quantity_value
 from components.fateconf.settings import validate_party_id
-from components.fateconf.versions import DEFAULT_FATE_VERSION, SUPPORTED_FATE_VERSIONS
+from facts.versions import DEFAULT_FATE_VERSION, SUPPORTED_FATE_VERSIONS, TRAFFIC_SERVER_IMAGE
 
 CONFIG_NAMESPACE = "fate-federation"
 """The project name, so `pulumi config set party.partyId 9999 --path` needs no prefix."""

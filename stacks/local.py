@@ -21,7 +21,7 @@ from components.fate_cluster import (
     PulsarCertificate,
 )
 from components.fate_exchange import EXCHANGE_NGINX_SERVICE, TRAFFIC_SERVER_SERVICE
-from components.fateconf import ports
+from facts import ports
 from components.fateconf.settings import Endpoint, PulsarExchange
 from components.federation_routes import Member
 from components.kube import cluster_dns

@@ -18,7 +18,7 @@ from components.fateconf.settings import (
     validate_party_id,
     validate_port,
 )
-from components.fateconf.versions import UnknownFateVersion
+from facts.versions import UnknownFateVersion
 
 PARTY = PartyServiceSettings(
     party_id=9999, fate_version="2.0.0", fateflow_host="fateflow-0.fateflow.fate-9999.svc.cluster.local",

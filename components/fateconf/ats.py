@@ -13,12 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from components.fateconf import ports
+from facts import ports
 
-TRAFFIC_SERVER_IMAGE = "federatedai/trafficserver:2.0.0-release"
-"""KubeFATE's exchange image family (its chart pulls it untagged, i.e. `latest`); pinned by tag here and
-overridable with `exchange.trafficServerImage`. Its layout: binaries in /opt/trafficserver/bin, config
-in /opt/trafficserver/etc/trafficserver."""
 TRAFFIC_SERVER_HOME = "/opt/trafficserver"
 CONFIG_DIR = f"{TRAFFIC_SERVER_HOME}/etc/trafficserver"
 BIN_DIR = f"{TRAFFIC_SERVER_HOME}/bin"

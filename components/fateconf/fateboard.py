@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.fateconf import ports
+from facts import ports
 
 
 def _escape(value: str, key: str) -> str:

@@ -16,10 +16,10 @@ verifies peers against the federation CA unless `allow_insecure_peers` is set.
 
 from __future__ import annotations
 
-from components.fateconf import ports
-from components.fateconf.paths import PULSAR_CERT_DIR
 from components.fateconf.service_conf import PULSAR_CLUSTER
 from components.fateconf.settings import validate_party_id, validate_positive
+from facts import ports
+from facts.paths import PULSAR_CERT_DIR
 
 CERT_FILE = "broker.cert.pem"
 KEY_FILE = "broker.key-pk8.pem"

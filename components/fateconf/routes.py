@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.fateconf.settings import Endpoint, PulsarExchange, PulsarRoute, validate_party_id
-from components.fateconf.versions import DEFAULT_FATE_VERSION, is_fate_2
+from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
 from components.fateconf.yamlfmt import dump
 
 NGINX_SERVICE_KEY = "fateflow"

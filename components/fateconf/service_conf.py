@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.fateconf import ports
-from components.fateconf.paths import config_paths
+from facts import ports
+from facts.paths import config_paths
 from components.fateconf.settings import PartyServiceSettings
-from components.fateconf.versions import is_fate_2
+from facts.versions import is_fate_2
 from components.fateconf.yamlfmt import dump
 
 DEFAULT_ENGINES = {"computing": "spark", "federation": "pulsar", "storage": "hdfs"}

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from components.fateconf.versions import check_version
+from facts.versions import check_version
 
 MIN_PARTY_ID = 1
 MAX_PARTY_ID = 2**31 - 1

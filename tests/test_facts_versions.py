@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.fateconf.versions import (
+from facts.versions import (
     DEFAULT_FATE_VERSION,
     MODULES,
     SUPPORTED_FATE_VERSIONS,

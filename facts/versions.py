@@ -59,6 +59,10 @@ _SHARED: Mapping[str, tuple[str, str]] = {
     "mariadb": ("mariadb", "10.11.10"),
     "busybox": ("busybox", "1.36.1"),
 }
+TRAFFIC_SERVER_IMAGE = "federatedai/trafficserver:2.0.0-release"
+"""KubeFATE's exchange image family (its chart pulls it untagged, i.e. `latest`); pinned by tag here and
+overridable with `exchange.trafficServerImage`. Its layout: binaries in /opt/trafficserver/bin, config
+in /opt/trafficserver/etc/trafficserver (components.fateconf.ats)."""
 SUPPORTED_FATE_VERSIONS: tuple[str, ...] = tuple(_MATRIX)
 MODULES: tuple[str, ...] = (*_MATRIX[DEFAULT_FATE_VERSION], *_SHARED)
 

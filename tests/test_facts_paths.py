@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.fateconf.paths import config_paths
-from components.fateconf.versions import UnknownFateVersion
+from facts.paths import config_paths
+from facts.versions import UnknownFateVersion
 
 
 def test_fate_2_paths() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.fateconf.versions import is_fate_2
+from facts.versions import is_fate_2
 
 ReadWhen = Literal["start", "per job", "every 5 s"]
 
