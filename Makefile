@@ -21,6 +21,7 @@ test: setup
 	bash scripts/install-traffic-server.sh
 	bash scripts/install-mariadb.sh
 	bash scripts/install-checkov.sh
+	bash scripts/install-graphviz.sh
 	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \
 	$(PY) -m pytest tests -q -p no:cacheprovider
