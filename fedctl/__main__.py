@@ -3,6 +3,8 @@
 `python -m fedctl render --out DIR [--stack NAME] [--show-secrets]` renders the stacks offline (no
 cluster, no Pulumi CLI) into DIR/<stack>/manifests/ and DIR/<stack>/outputs.json: review and CI
 tooling like `helm template`, never a way to apply.
+`python -m fedctl up|preview|destroy|status|graph`: drive and inspect the federation
+(fedctl/federation_cli.py, docs/operations.md).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from fedctl import federation_cli
 from fedctl.render import PROJECT_ROOT, RenderError, findings, render_stacks, summary, write
 
 
@@ -31,11 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--show-secrets", action="store_true",
                         help="write secret values (Secret data, secret outputs) instead of [secret]")
     render.add_argument("--debug", action="store_true", help="print the traceback when a stack fails")
+    federation_cli.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in federation_cli.COMMANDS:
+        return federation_cli.run_command(args)
     try:
         rendered = render_stacks(args.project, args.stack, isolated=args.isolated)
         for item in rendered:
