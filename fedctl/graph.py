@@ -2,11 +2,14 @@
 
 Built from the same StatusReport as `fedctl status`, so the picture and the table never disagree.
 The graph is described with the `graphviz` package and laid out by Debian's `dot`
-(scripts/install-graphviz.sh); a routed link is solid, a pending one dashed, a refused one red.
+(scripts/install-graphviz.sh). Every link is labelled with its status at the exchange and drawn in a
+style of its own (routed solid green, pending dashed orange, refused dotted red, not listed dashed
+grey), so the picture needs no legend.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import graphviz
@@ -44,7 +47,7 @@ def _exchange_label(view: FederationView) -> str:
 
 
 def _party_label(party: PartyRow) -> str:
-    lines = [f"party {party.party_id if party.party_id is not None else '?'}"]
+    lines = [f"party {party.party_id}" if party.party_id is not None else "party (id not known yet)"]
     detail = [d for d in (party.stack, f"FATE {party.fate_version}" if party.fate_version else None) if d]
     if detail:
         lines.append(" / ".join(detail))
@@ -58,10 +61,8 @@ def _party_label(party: PartyRow) -> str:
 
 def _route_label(party: PartyRow) -> str:
     if party.route_status == "routed":
-        return f"Pulsar SNI -> {party.sni_route}\nFATE Flow -> {party.nginx_route}"
-    reason = party.route_reason or ""
-    if len(reason) > 48:
-        reason = reason[:45] + "..."
+        return f"routed\nPulsar SNI -> {party.sni_route}\nFATE Flow -> {party.nginx_route}"
+    reason = textwrap.fill(party.route_reason or "", width=44, max_lines=4, placeholder=" ...")
     return f"{party.route_status}" + (f"\n{reason}" if reason else "")
 
 
@@ -84,13 +85,6 @@ def federation_graph(report: StatusReport) -> graphviz.Digraph:
                              fillcolor=JOIN_COLOURS.get(party.join_status or "", "#eeeeee"))
                 style = ROUTE_STYLES.get(party.route_status or "not listed", ROUTE_STYLES["pending"])
                 cluster.edge(exchange_id, party_id, _route_label(party), dir="both", **style)
-    with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="links", style="rounded", color="#bdbdbd", fontsize="10")
-        legend.attr("node", shape="plaintext", style="", fontsize="9")
-        for status in ROUTE_STYLES:
-            legend.node(f"legend_{status}_a", "")
-            legend.node(f"legend_{status}_b", status)
-            legend.edge(f"legend_{status}_a", f"legend_{status}_b", **ROUTE_STYLES[status])
     return graph
 
 

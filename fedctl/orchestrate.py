@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from fedctl.stackfiles import StackFileError, project_name, read_stack_config, stack_names
-from stacks.config import ConfigError, parse_settings
+from specs.errors import ConfigError
+from specs.loading import parse_settings
 
 Action = Literal["up", "preview", "destroy"]
 ROLE_RANK = {"exchange": 0, "party": 1, "local": 2}
@@ -61,10 +62,11 @@ class Federation:
         return sorted(name for name, node in self.stacks.items() if stack in node.reads)
 
 
-def reference_stack(reference: str, project: str, known: Iterable[str]) -> str | None:
-    """The stack of this repository a StackReference names (`<org>/<project>/<stack>`), or None."""
+def reference_stack(reference: str, project: str, known: Iterable[str] | None = None) -> str | None:
+    """The stack of this project a StackReference names (`<org>/<project>/<stack>`), or None; with
+    `known`, only one of those stacks."""
     parts = reference.split("/")
-    if len(parts) == 3 and parts[1] == project and parts[2] in set(known):
+    if len(parts) == 3 and parts[1] == project and (known is None or parts[2] in set(known)):
         return parts[2]
     return None
 

@@ -137,8 +137,8 @@ def _jobs(outputs: Mapping[str, Any]) -> list[Job]:
 
 
 class _Builder:
-    def __init__(self, project: str, stacks: list[str], now: datetime, warn_days: int) -> None:
-        self.project, self.stacks, self.now, self.warn_days = project, stacks, now, warn_days
+    def __init__(self, project: str, now: datetime, warn_days: int) -> None:
+        self.project, self.now, self.warn_days = project, now, warn_days
         self.problems: list[Problem] = []
 
     def problem(self, level: Level, subject: str, message: str) -> None:
@@ -200,14 +200,14 @@ class _Builder:
         for party_id, entry in sorted(listed.items(), key=lambda kv: _id_key(kv[0])):
             seen.add(str(party_id))
             source = str(entry.get("source") or "")
-            stack = reference_stack(source, self.project, self.stacks) or party_stacks.get(str(party_id)) or source
+            stack = reference_stack(source, self.project) or party_stacks.get(str(party_id)) or source
             own = parties.get(str(party_id))
             row = self.party_row(own, stack) if own else PartyRow(int(party_id), stack)
             self.add_route(row, entry, name)
             view.parties.append(row)
         for pending in exchange.get("pendingParties") or []:
             source = str(pending.get("source") or "")
-            stack = reference_stack(source, self.project, self.stacks) or source
+            stack = reference_stack(source, self.project) or source
             if any(row.stack == stack for row in view.parties):
                 continue
             row = PartyRow(_plain(pending.get("partyId")), stack, route_status="pending",
@@ -216,7 +216,7 @@ class _Builder:
             if own:
                 row = self.party_row(own, stack)
                 row.route_status, row.route_reason = "pending", _plain(pending.get("reason"))
-            self.problem("pending", f"party {row.party_id or '?'} ({stack})",
+            self.problem("pending", f"party {row.party_id} ({stack})" if row.party_id is not None else f"stack {stack}",
                          f"route at {name} is pending: {row.route_reason}")
             view.parties.append(row)
             if row.party_id is not None:
@@ -235,7 +235,7 @@ def federation_status(outputs: Mapping[str, Mapping[str, Any] | None], project: 
                       now: datetime | None = None, warn_days: int = WARN_DAYS) -> StatusReport:
     """The federations in `outputs` (stack name -> its outputs; empty or None when not deployed)."""
     now = now or datetime.now(timezone.utc)
-    builder = _Builder(project, sorted(outputs), now, warn_days)
+    builder = _Builder(project, now, warn_days)
     deployed = {name: dict(o) for name, o in outputs.items() if o}
     not_deployed = sorted(name for name in outputs if name not in deployed)
     for name in not_deployed:
@@ -245,7 +245,7 @@ def federation_status(outputs: Mapping[str, Mapping[str, Any] | None], project: 
     for name, out in sorted(deployed.items()):
         if out.get("role") == "party":
             link = out.get("exchange") if isinstance(out.get("exchange"), Mapping) else {}
-            exchange = reference_stack(str(link.get("stack") or ""), project, outputs) or ""
+            exchange = reference_stack(str(link.get("stack") or ""), project) or ""
             parties_by_exchange.setdefault(exchange, {})[str(out.get("partyId"))] = out
             party_stacks[str(out.get("partyId"))] = name
     federations: list[FederationView] = []
