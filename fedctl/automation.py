@@ -61,8 +61,11 @@ class AutomationRunner:
 
     def __init__(self, project_dir: Path, *, backend: str | None = None,
                  engine_output: Callable[[str], None] | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, program: Callable[[], None] | None = None) -> None:
+        """`program`: run this function as the stacks' program (an Automation API inline program)
+        instead of starting Pulumi.yaml's runtime: for an engine without the Python language host."""
         self.project_dir = Path(project_dir).resolve()
+        self.program = program
         self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", **(env or {})}
         if backend:
             self.env["PULUMI_BACKEND_URL"] = backend
@@ -75,7 +78,7 @@ class AutomationRunner:
         from pulumi import automation as auto
 
         try:
-            return auto.LocalWorkspace(work_dir=str(self.project_dir), env_vars=self.env)
+            return auto.LocalWorkspace(work_dir=str(self.project_dir), env_vars=self.env, program=self.program)
         except FileNotFoundError:
             raise StepError("the `pulumi` CLI is not on PATH: install it (scripts/build-engine.sh builds one "
                             "here) and put its directory on PATH") from None
