@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,16 @@ class AutomationRunner:
     def _workspace(self) -> Any:
         from pulumi import automation as auto
 
+        # the CLI is looked up on the PATH the engine will run with (env may carry its own)
+        cli = shutil.which("pulumi", path=self.env.get("PATH", os.environ.get("PATH")))
         try:
-            return auto.LocalWorkspace(work_dir=str(self.project_dir), env_vars=self.env, program=self.program)
+            if cli is None:
+                raise FileNotFoundError("pulumi")
+            found = Path(cli).resolve()
+            # PulumiCommand takes the directory holding bin/pulumi; else it runs `pulumi` from PATH
+            command = auto.PulumiCommand(root=str(found.parent.parent) if found.parent.name == "bin" else None)
+            return auto.LocalWorkspace(work_dir=str(self.project_dir), env_vars=self.env, program=self.program,
+                                       pulumi_command=command)
         except FileNotFoundError:
             raise StepError("the `pulumi` CLI is not on PATH: install it (scripts/build-engine.sh builds one "
                             "here) and put its directory on PATH") from None
@@ -129,13 +138,13 @@ class AutomationRunner:
         return StepResult(changed, summarize_changes(result.summary.resource_changes or {}))
 
 
-def automation_outputs(project_dir: Path, stacks: Sequence[str], *, backend: str | None = None
-                       ) -> dict[str, dict[str, Any]]:
+def automation_outputs(project_dir: Path, stacks: Sequence[str], *, backend: str | None = None,
+                       env: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Stack name -> its outputs on the backend, secrets redacted; {} for a stack not created or not
     deployed. Raises StepError when the backend cannot be reached."""
     from pulumi import automation as auto
 
-    runner = AutomationRunner(project_dir, backend=backend)
+    runner = AutomationRunner(project_dir, backend=backend, env=env)
     workspace = runner._workspace()
     try:
         workspace.who_am_i()
