@@ -73,3 +73,17 @@ def test_message_size_and_frame_move_together() -> None:
 def test_bad_input(party: int, size: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         pulsar_standalone_conf(party, tls=False, max_message_size=size)
+
+
+def test_lookups_answer_peers_with_the_federation_name() -> None:
+    """A TLS lookup (a peer's replicator through the exchange) is answered with `<partyId>.<domain>`, the name
+    the exchange routes; a plain lookup (the party's own FATE) with the in-cluster Service name."""
+    conf = pulsar_standalone_conf(9999, tls=True, service_host="pulsar", federation_domain="fate.example.org")
+    assert conf.endswith("advertisedAddress=localhost\n"
+                         "advertisedListeners=internal:pulsar://pulsar:6650,"
+                         "internal:pulsar+ssl://9999.fate.example.org:6651\n"
+                         "internalListenerName=internal\n")
+    # Without an exchange there is no federation name to advertise: the starter's default stays.
+    assert "advertised" not in pulsar_standalone_conf(9999, tls=True, service_host="pulsar")
+    assert "advertised" not in pulsar_standalone_conf(9999, tls=False, service_host="pulsar",
+                                                      federation_domain="fate.example.org")

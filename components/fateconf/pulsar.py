@@ -9,6 +9,18 @@ Each party's replicator gets its own producer name (`replicatorPrefix=pulsar.rep
 shared default, a federation of three or more parties hangs on "Producer with name
 'pulsar.repl.standalone' is already connected" (FATE #4695, #4739).
 
+What a lookup answers (advertised listeners). A peer's replicator reaches this broker through the exchange
+by SNI: its TCP connection goes to the exchange and the TLS name it asks for picks the tunnel. After the
+topic lookup, a Pulsar client connects to the broker URL the lookup answered, through the same proxy,
+asking for that URL's host name. So a TLS lookup must answer `pulsar+ssl://<partyId>.<domain>`, the one
+name the exchange routes to this broker, while this party's own FATE (plain `pulsar://`, in the cluster)
+must be answered with the in-cluster Service name. One listener (`internal`) carries both URLs: plain
+clients get the first, TLS clients the second. KubeFATE leaves `advertisedAddress` blank; the standalone
+starter then advertises `localhost` and only works because Pulsar 2.10's lookup sends a client back
+through the URL it came from when the advertised address is a loopback address (TopicLookupBase,
+standalone mode only): a shortcut a non-standalone or external broker does not take.
+`advertisedAddress` stays `localhost` for what the broker does to itself (its own admin client, its id).
+
 TLS differs from KubeFATE's chart on purpose: the chart sets `tlsAllowInsecureConnection=true`, which
 also makes this broker's replicator accept any certificate from the other side; here the replicator
 verifies peers against the federation CA unless `allow_insecure_peers` is set.
@@ -29,12 +41,28 @@ BROKER_MAX_MESSAGE_SIZE = 134217728
 FRAME_PADDING = 10240
 """Room Pulsar needs between the largest message and the largest network frame."""
 
-__all__ = ["CA_FILE", "CERT_FILE", "KEY_FILE", "PULSAR_CERT_DIR", "pulsar_standalone_conf"]
+LISTENER = "internal"
+"""The broker's one advertised listener (plain URL for the party, TLS URL for peers via the exchange)."""
+SELF_ADDRESS = "localhost"
+"""What the broker calls itself (its own admin client, its id): the standalone starter's own default."""
+
+__all__ = ["CA_FILE", "CERT_FILE", "KEY_FILE", "LISTENER", "PULSAR_CERT_DIR", "federation_name",
+           "pulsar_standalone_conf"]
+
+
+def federation_name(party_id: int, domain: str) -> str:
+    """The name a party's broker has in the federation: its certificate's CN and its exchange route."""
+    return f"{validate_party_id(party_id)}.{domain}"
 
 
 def pulsar_standalone_conf(party_id: int, *, tls: bool, max_message_size: int = BROKER_MAX_MESSAGE_SIZE,
-                           allow_insecure_peers: bool = False) -> str:
-    """standalone.conf; with `tls`, the broker also serves TLS with the exchange-signed certificate."""
+                           allow_insecure_peers: bool = False, service_host: str | None = None,
+                           federation_domain: str | None = None) -> str:
+    """standalone.conf; with `tls`, the broker also serves TLS with the exchange-signed certificate.
+
+    With `service_host` (the in-cluster name FATE's service_conf reaches the broker by) and
+    `federation_domain`, lookups answer peers with this party's federation name (module docstring).
+    """
     party_id = validate_party_id(party_id)
     validate_positive(max_message_size, "pulsar max_message_size")
     settings: list[tuple[str, object]] = [
@@ -75,4 +103,13 @@ def pulsar_standalone_conf(party_id: int, *, tls: bool, max_message_size: int = 
             ("brokerClientTlsEnabled", "true"),
             ("brokerClientTrustCertsFilePath", ca),
         ]
+        if service_host and federation_domain:
+            listeners = (f"{LISTENER}:pulsar://{service_host}:{ports.PULSAR_BROKER},"
+                         f"{LISTENER}:pulsar+ssl://{federation_name(party_id, federation_domain)}:"
+                         f"{ports.PULSAR_BROKER_TLS}")
+            settings += [
+                ("advertisedAddress", SELF_ADDRESS),
+                ("advertisedListeners", listeners),
+                ("internalListenerName", LISTENER),
+            ]
     return "".join(f"{key}={value}\n" for key, value in settings)
