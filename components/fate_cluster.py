@@ -298,8 +298,12 @@ class FateCluster(pulumi.ComponentResource):
             return
         certificate = self._args.pulsar_certificate
         tls = certificate is not None
-        config = [kube.ConfigFiles.for_file("pulsar-config", self._paths.pulsar_standalone_conf,
-                                            pulsar_standalone_conf(party.party_id, tls=tls))]
+        exchange = self._args.exchange
+        # Peers reaching the broker through the exchange are answered with its federation name.
+        standalone_conf = pulsar_standalone_conf(
+            party.party_id, tls=tls, service_host=self._service.pulsar.host,
+            federation_domain=exchange.pulsar.domain if exchange else None)
+        config = [kube.ConfigFiles.for_file("pulsar-config", self._paths.pulsar_standalone_conf, standalone_conf)]
         if isinstance(certificate, str):
             config.append(kube.ConfigFiles(name=certificate, mount_path=PULSAR_CERT_DIR, secret=True, files={},
                                            managed=False))
