@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fedctl.orchestrate import Action, StepError, StepResult, summarize_changes
-
-SECRET = "[secret]"
+from fedctl.status import SECRET
 
 
 def engine_message(text: str) -> str:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from fedctl.orchestrate import MAX_ROUNDS, PlanError, StepError, describe_failure, drive, read_federation
+from fedctl.render import PROJECT_ROOT
 from fedctl.stackfiles import StackFileError, project_name, stack_names
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("up", "preview", "destroy", "status", "graph")
 EXIT_UNREADABLE = 3
 
