@@ -25,8 +25,9 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from components import fate_job_provider  # noqa: E402
-from components.fate_job_provider import TERMINAL_STATES, FateJobProvider  # noqa: E402
+from components import fateflow_client  # noqa: E402
+from components.fate_job_provider import FateJobProvider  # noqa: E402
+from components.fate_job_status import TERMINAL_STATES  # noqa: E402
 from components.fateconf.fate_dag import toy_example_dag  # noqa: E402
 from tests.support.fateflow_server import fateflow_server  # noqa: E402
 
@@ -69,7 +70,7 @@ def ensure_venv() -> None:
 
 def run_once(url: str, policy: dict[str, float]) -> dict[str, Any]:
     recorder = Recorder()
-    fate_job_provider.make_client = recorder.client
+    fateflow_client.make_client = recorder.client
     started = time.time()
     outs = FateJobProvider().create({"endpoint": url, "dag": toy_example_dag(9999, 10000), "timeout_s": 300,
                                      **policy}).outs
@@ -85,7 +86,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="toy jobs per polling policy (each takes 15-25 s)")
     args = parser.parse_args()
     ensure_venv()
-    original = fate_job_provider.make_client
+    original = fateflow_client.make_client
     with fateflow_server() as server:
         print(f"FATE Flow 2.2.0 at {server.url}; toy job 9999 -> 10000; {args.runs} run(s) per policy")
         print(f"{'policy':30} {'job id':22} {'submit->noticed s':>18} {'requests':>9} {'end->noticed ms':>16}")
@@ -100,7 +101,7 @@ def main() -> None:
                       f"{statistics.mean(r['requests'] for r in results):9.1f} {statistics.mean(delays):16.0f}"
                       f"   (max delay {max(delays):.0f} ms)")
         finally:
-            fate_job_provider.make_client = original
+            fateflow_client.make_client = original
 
 
 if __name__ == "__main__":

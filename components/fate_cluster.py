@@ -15,9 +15,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
-from facts import ports
+from components.exposure import namespace_network_policy, public_service, service_address, service_port
 from components.fateconf.fateboard import fateboard_application_properties
-from facts.paths import PULSAR_CERT_DIR, config_paths
 from components.fateconf.pulsar import pulsar_standalone_conf
 from components.fateconf.routes import party_nginx_route_table_yaml, pulsar_route_table_yaml
 from components.fateconf.service_conf import service_conf_yaml
@@ -30,20 +29,38 @@ from components.fateconf.settings import (
     PulsarSettings,
 )
 from components.fateconf.spark import spark_defaults_conf
+from facts import names, ports
+from facts.labels import PARTY_ID_LABEL, labels, namespace_labels, party_instance
+from facts.paths import (
+    CLIENT_PERSISTENCE_DIR,
+    HDFS_DATA_DIR,
+    HDFS_NAME_DIR,
+    MYSQL_DATA_DIR,
+    MYSQL_SECRETS_DIR,
+    PULSAR_CERT_DIR,
+    PULSAR_DATA_DIR,
+    config_paths,
+)
+from facts.sizing import quantity_value, resources, volume_size
 from facts.versions import image
-from stacks.config import PartyConfig
-
-PULSAR_CERT_SECRET = "pulsar-cert"
-PULSAR_PUBLIC_SERVICE = "pulsar-public-tls"
-NGINX_SERVICE = "nginx"
+from specs.party import PartyConfig
 
 
 @dataclass(frozen=True)
-class ExchangeWiring:
-    """What a party needs from the exchange: its nginx (FATE Flow traffic) and SNI proxy (Pulsar)."""
+class ExchangeView:
+    """The exchange as a party sees it: its nginx (FATE Flow traffic) and SNI proxy (Pulsar, with the
+    federation's domain), and once known the federation CA, this party's signed certificate and the
+    stack they were read from."""
 
     nginx: Endpoint
     pulsar: PulsarExchange
+    ca_cert_pem: str | None = None
+    certificate_pem: str | None = None
+    stack: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.pulsar.domain
 
 
 @dataclass(frozen=True)
@@ -58,7 +75,7 @@ class PulsarCertificate:
 @dataclass(frozen=True)
 class FateClusterArgs:
     party: PartyConfig
-    exchange: ExchangeWiring | None = None
+    exchange: ExchangeView | None = None
     """None while the exchange is not known yet: the party deploys with no default route."""
     pulsar_certificate: PulsarCertificate | str | None = None
     """None until the exchange signed this party's CSR: Pulsar runs without TLS until then. A str names an
@@ -82,20 +99,20 @@ class FateCluster(pulumi.ComponentResource):
         party = args.party
         self._party = party
         self._name = name
-        self._instance = f"party-{party.party_id}"
+        self._instance = party_instance(party.party_id)
         self._paths = config_paths(party.fate_version)
         self._child = pulumi.ResourceOptions(parent=self)
         retain = party.persistence.enabled and party.persistence.retain_on_destroy
 
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": party.resolved_namespace, "labels": kube.namespace_labels(self._instance)},
+            metadata={"name": party.resolved_namespace, "labels": namespace_labels(self._instance)},
             # Deleting a namespace deletes its volume claims: keep it when volumes are to be kept.
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=retain),
         )
         self.namespace = ns.metadata.name
         self._ns = ns
-        kube.namespace_network_policy(
+        namespace_network_policy(
             f"{name}-network-policy", namespace=self.namespace, instance=self._instance,
             public_ports=[ports.NGINX_HTTP, ports.NGINX_GRPC, ports.PULSAR_BROKER_TLS, ports.FATEBOARD_HTTP,
                           ports.NOTEBOOK_HTTP],
@@ -133,16 +150,12 @@ class FateCluster(pulumi.ComponentResource):
         party = self._party
         return image(module, party.fate_version, registry=party.registry)
 
-    def _override(self, module: str) -> tuple[str, str] | None:
-        sizing = self._party.resources.get(module)
-        return (sizing.cpu, sizing.memory) if sizing else None
-
     def _data(self, module: str, volume: str, mount_path: str, **extra: object) -> kube.DataVolume:
         persistence = self._party.persistence
         return kube.DataVolume(
             name=volume,
             mount_path=mount_path,
-            size=kube.volume_size(self._party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
+            size=volume_size(self._party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
             storage_class=persistence.storage_class,
             existing_claim=persistence.existing_claims.get(module),  # type: ignore[arg-type]
             persistent=persistence.enabled,
@@ -155,17 +168,17 @@ class FateCluster(pulumi.ComponentResource):
             **{
                 **spec.__dict__,
                 "sizing": party.sizing,
-                "resources_override": self._override(spec.name),
+                "resources_override": self._party.resources_override(spec.name),
                 "image_pull_secrets": tuple(party.image_pull_secrets),
                 "retain_volumes": party.persistence.retain_on_destroy,
-                "extra_labels": {"fate-federation/party-id": str(party.party_id)},
+                "extra_labels": {PARTY_ID_LABEL: str(party.party_id)},
             }
         )
         return kube.Module(f"{self._name}-{spec.name}", full, self.namespace, self._instance,
                            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]))
 
     def _dns(self, service: str) -> str:
-        return kube.cluster_dns(service, self._party.resolved_namespace)
+        return names.cluster_dns(service, self._party.resolved_namespace)
 
     def _service_settings(self, mysql: MysqlSettings) -> PartyServiceSettings:
         party = self._party
@@ -174,23 +187,23 @@ class FateCluster(pulumi.ComponentResource):
             PulsarSettings(host=external_pulsar.host, port=external_pulsar.port,
                            ssl_port=external_pulsar.ssl_port, mng_port=external_pulsar.mng_port)
             if external_pulsar
-            else PulsarSettings(host="pulsar", port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS,
+            else PulsarSettings(host=names.PULSAR_SERVICE, port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS,
                                 mng_port=ports.PULSAR_WEB)
         )
         return PartyServiceSettings(
             party_id=party.party_id,
             fate_version=party.fate_version,
-            fateflow_host=f"fateflow-0.{self._dns('fateflow')}",
+            fateflow_host=f"{names.FATEFLOW_SERVICE}-0.{self._dns(names.FATEFLOW_SERVICE)}",
             mysql=mysql,
             pulsar=pulsar,
-            nginx=Endpoint(host="nginx", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            nginx=Endpoint(host=names.NGINX_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
             spark_master=party.spark.external.master if party.spark.external else
-            f"spark://spark-master:{ports.SPARK_MASTER}",
+            f"spark://{names.SPARK_MASTER_SERVICE}:{ports.SPARK_MASTER}",
             hdfs_namenode=party.hdfs.external.name_node if party.hdfs.external else
-            f"hdfs://namenode:{ports.HDFS_NAMENODE_RPC}",
+            f"hdfs://{names.NAMENODE_SERVICE}:{ports.HDFS_NAMENODE_RPC}",
             spark_nodes=party.spark.workers,
-            spark_cores_per_node=max(1, int(kube.quantity_value(kube.resources(
-                "spark-worker", party.sizing, self._override("spark-worker"))["requests"]["cpu"]))),
+            spark_cores_per_node=max(1, int(quantity_value(resources(
+                "spark-worker", party.sizing, self._party.resources_override("spark-worker"))["requests"]["cpu"]))),
         )
 
     # --- modules ---------------------------------------------------------------------------------
@@ -211,7 +224,8 @@ class FateCluster(pulumi.ComponentResource):
         credentials = pulumi.Output.all(password, root_password).apply(
             lambda pw: {"MYSQL_PASSWORD": pw[0], "MYSQL_ROOT_PASSWORD": pw[1]}
         )
-        settings = MysqlSettings(host="mysql", port=ports.MYSQL, database="fate_flow", user="fate", password="")
+        settings = MysqlSettings(host=names.MYSQL_SERVICE, port=ports.MYSQL, database="fate_flow", user="fate",
+                                 password="")
         self._module(kube.ModuleSpec(
             name="mysql",
             image=self._image("mysql"),
@@ -221,12 +235,12 @@ class FateCluster(pulumi.ComponentResource):
             env=[
                 {"name": "MYSQL_DATABASE", "value": settings.database},
                 {"name": "MYSQL_USER", "value": settings.user},
-                *({"name": f"{key}_FILE", "value": f"/run/secrets/mysql/{key}"}
+                *({"name": f"{key}_FILE", "value": f"{MYSQL_SECRETS_DIR}/{key}"}
                   for key in ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")),
             ],
-            config=[kube.ConfigFiles(name="mysql-credentials", mount_path="/run/secrets/mysql",
+            config=[kube.ConfigFiles(name="mysql-credentials", mount_path=MYSQL_SECRETS_DIR,
                                      files=pulumi.Output.secret(credentials), secret=True)],
-            data=self._data("mysql", "data", "/var/lib/mysql"),
+            data=self._data("mysql", "data", MYSQL_DATA_DIR),
             **kube.tcp_checks(ports.MYSQL, ready_after=5, live_after=30),
         ))
         return settings, password
@@ -236,7 +250,7 @@ class FateCluster(pulumi.ComponentResource):
         exchange = self._args.exchange
         route_table = pulsar_route_table_yaml(
             party.party_id,
-            local=PulsarRoute(host="pulsar", port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS),
+            local=PulsarRoute(host=names.PULSAR_SERVICE, port=ports.PULSAR_BROKER, ssl_port=ports.PULSAR_BROKER_TLS),
             exchange=exchange.pulsar if exchange else None,
             fate_version=party.fate_version,
         )
@@ -263,8 +277,9 @@ class FateCluster(pulumi.ComponentResource):
         exchange = self._args.exchange
         route_table = party_nginx_route_table_yaml(
             party.party_id,
-            nginx=Endpoint(host="nginx", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
-            fateflow=Endpoint(host="fateflow", http_port=ports.FATEFLOW_HTTP, grpc_port=ports.FATEFLOW_GRPC),
+            nginx=Endpoint(host=names.NGINX_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            fateflow=Endpoint(host=names.FATEFLOW_SERVICE, http_port=ports.FATEFLOW_HTTP,
+                              grpc_port=ports.FATEFLOW_GRPC),
             exchange=exchange.nginx if exchange else None,
         )
         nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
@@ -273,20 +288,20 @@ class FateCluster(pulumi.ComponentResource):
             image=self._image("nginx"),
             ports=nginx_ports,
             config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
-            service_name="nginx-internal",
+            service_name=names.NGINX_INTERNAL_SERVICE,
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
         ))
         exposure = party.exposure
-        nginx = kube.public_service(
-            f"{self._name}-nginx-public", service_name=NGINX_SERVICE, module="nginx", instance=self._instance,
+        nginx = public_service(
+            f"{self._name}-nginx-public", service_name=names.NGINX_SERVICE, module="nginx", instance=self._instance,
             namespace=self.namespace, ports=nginx_ports, exposure_type=exposure.type,
             annotations=exposure.load_balancer_annotations, opts=self._child,
         )
         node_port = exposure.type == "NodePort"
-        self.nginx_host = kube.service_address(nginx, exposure.type, exposure.node_address, self._dns(NGINX_SERVICE))
-        self.nginx_http_port = kube.service_port(nginx, "http", node_port)
-        self.nginx_grpc_port = kube.service_port(nginx, "grpc", node_port)
+        self.nginx_host = service_address(nginx, exposure.type, exposure.node_address, self._dns(names.NGINX_SERVICE))
+        self.nginx_http_port = service_port(nginx, "http", node_port)
+        self.nginx_grpc_port = service_port(nginx, "grpc", node_port)
 
     def _add_pulsar(self) -> None:
         party = self._party
@@ -309,7 +324,7 @@ class FateCluster(pulumi.ComponentResource):
                                            managed=False))
         elif certificate is not None:
             config.append(kube.ConfigFiles(
-                name=PULSAR_CERT_SECRET, mount_path=PULSAR_CERT_DIR, secret=True,
+                name=names.PULSAR_CERT_SECRET, mount_path=PULSAR_CERT_DIR, secret=True,
                 files=pulumi.Output.secret(pulumi.Output.all(
                     certificate.certificate_pem, certificate.private_key_pkcs8_pem, certificate.ca_certificate_pem,
                 ).apply(lambda pems: {"broker.cert.pem": pems[0], "broker.key-pk8.pem": pems[1],
@@ -324,23 +339,24 @@ class FateCluster(pulumi.ComponentResource):
             stateful=True,
             command=["bin/pulsar", "standalone", "-nss"],
             config=config,
-            data=self._data("pulsar", "pulsar-data", "/pulsar/data"),
+            data=self._data("pulsar", "pulsar-data", PULSAR_DATA_DIR),
             **kube.tcp_checks(web_port, ready_after=20, live_after=60),
         ))
-        public = kube.public_service(
-            f"{self._name}-pulsar-public", service_name=PULSAR_PUBLIC_SERVICE, module="pulsar",
+        public = public_service(
+            f"{self._name}-pulsar-public", service_name=names.PULSAR_PUBLIC_SERVICE, module="pulsar",
             instance=self._instance, namespace=self.namespace, ports={"tls-port": ports.PULSAR_BROKER_TLS},
             exposure_type=exposure.type, annotations=exposure.load_balancer_annotations, opts=self._child,
         )
-        self.pulsar_tls_host = kube.service_address(public, exposure.type, exposure.node_address,
-                                                    self._dns(PULSAR_PUBLIC_SERVICE))
-        self.pulsar_tls_port = kube.service_port(public, "tls-port", node_port)
+        self.pulsar_tls_host = service_address(public, exposure.type, exposure.node_address,
+                                               self._dns(names.PULSAR_PUBLIC_SERVICE))
+        self.pulsar_tls_port = service_port(public, "tls-port", node_port)
 
     def _add_fateboard(self, password: pulumi.Output[str]) -> None:
         party = self._party
         properties = pulumi.Output.secret(password).apply(lambda pw: {
             "application.properties": fateboard_application_properties(
-                fateflow_url=f"http://fateflow:{ports.FATEFLOW_HTTP}", username=party.fateboard_username,
+                fateflow_url=f"http://{names.FATEFLOW_SERVICE}:{ports.FATEFLOW_HTTP}",
+                username=party.fateboard_username,
                 password=pw)
         })
         self._module(kube.ModuleSpec(
@@ -351,7 +367,7 @@ class FateCluster(pulumi.ComponentResource):
                                               secret=True)],
             **kube.tcp_checks(ports.FATEBOARD_HTTP),
         ))
-        self._ingress("fateboard", ports.FATEBOARD_HTTP)
+        self._ingress(names.FATEBOARD_SERVICE, ports.FATEBOARD_HTTP)
 
     def _add_client(self) -> None:
         party = self._party
@@ -360,16 +376,16 @@ class FateCluster(pulumi.ComponentResource):
             image=self._image("client"),
             ports={"notebook": ports.NOTEBOOK_HTTP},
             stateful=True,
-            service_name="notebook",
+            service_name=names.NOTEBOOK_SERVICE,
             env=[
                 {"name": "partyId", "value": str(party.party_id)},
-                {"name": "FATE_FLOW_IP", "value": "fateflow"},
+                {"name": "FATE_FLOW_IP", "value": names.FATEFLOW_SERVICE},
                 {"name": "FATE_FLOW_PORT", "value": str(ports.FATEFLOW_HTTP)},
             ],
-            data=self._data("client", "persistence", "/data/projects/fate/persistence"),
+            data=self._data("client", "persistence", CLIENT_PERSISTENCE_DIR),
             **kube.tcp_checks(ports.NOTEBOOK_HTTP),
         ))
-        self._ingress("notebook", ports.NOTEBOOK_HTTP)
+        self._ingress(names.NOTEBOOK_SERVICE, ports.NOTEBOOK_HTTP)
 
     def _ingress(self, service: str, port: int) -> None:
         ingress = self._party.ingress
@@ -378,7 +394,7 @@ class FateCluster(pulumi.ComponentResource):
         host = f"{self._party.party_id}.{service}.{ingress.domain}"
         k8s.networking.v1.Ingress(
             f"{self._name}-{service}-ingress",
-            metadata={"name": service, "namespace": self.namespace, "labels": kube.labels(service, self._instance)},
+            metadata={"name": service, "namespace": self.namespace, "labels": labels(service, self._instance)},
             spec={
                 "ingress_class_name": ingress.class_name,
                 "rules": [{"host": host, "http": {"paths": [{
@@ -415,14 +431,14 @@ class FateCluster(pulumi.ComponentResource):
         party = self._party
         if party.hdfs.external is not None:
             return
-        default_fs = [{"name": "CORE_CONF_fs_defaultFS", "value": f"hdfs://namenode:{ports.HDFS_NAMENODE_RPC}"}]
+        default_fs = [{"name": "CORE_CONF_fs_defaultFS", "value": self._service.hdfs_namenode}]
         self._module(kube.ModuleSpec(
             name="namenode",
             image=self._image("hadoop-namenode"),
             ports={"rpc": ports.HDFS_NAMENODE_RPC, "http": ports.HDFS_NAMENODE_HTTP},
             stateful=True,
             env=[*default_fs, {"name": "CLUSTER_NAME", "value": f"fate-{party.party_id}"}],
-            data=self._data("namenode", "dfs", "/hadoop/dfs/name"),
+            data=self._data("namenode", "dfs", HDFS_NAME_DIR),
             **kube.tcp_checks(ports.HDFS_NAMENODE_RPC),
         ))
         self._module(kube.ModuleSpec(
@@ -432,7 +448,8 @@ class FateCluster(pulumi.ComponentResource):
             stateful=True,
             headless_service=True,
             replicas=party.hdfs.datanodes,
-            env=[*default_fs, {"name": "SERVICE_PRECONDITION", "value": f"namenode:{ports.HDFS_NAMENODE_HTTP}"}],
-            data=self._data("datanode", "dfs", "/hadoop/dfs/data"),
+            env=[*default_fs,
+                 {"name": "SERVICE_PRECONDITION", "value": f"{names.NAMENODE_SERVICE}:{ports.HDFS_NAMENODE_HTTP}"}],
+            data=self._data("datanode", "dfs", HDFS_DATA_DIR),
             **kube.tcp_checks(ports.HDFS_DATANODE_HTTP),
         ))

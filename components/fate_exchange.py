@@ -13,18 +13,24 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import ats_runtime, kube
-from components.certificates import FederationCa, proxy_key, sign
-from facts import ports
-from facts.paths import config_paths
+from components.exposure import namespace_network_policy, public_service, service_address, service_port
 from components.fateconf.routes import exchange_nginx_route_table_yaml
 from components.fateconf.settings import Endpoint
-from facts.versions import image
+from components.federation_pki import FederationCa, proxy_key, sign
 from components.federation_routes import FederationRoutes
-from stacks.config import ExchangeConfig
-
-TRAFFIC_SERVER_SERVICE = "traffic-server"
-EXCHANGE_NGINX_SERVICE = "nginx"
-TRAFFIC_SERVER_CERT_SECRET = "traffic-server-cert"
+from facts import ports
+from facts.labels import exchange_instance, labels, namespace_labels
+from facts.names import (
+    EXCHANGE_NGINX_SERVICE,
+    NGINX_INTERNAL_SERVICE,
+    TRAFFIC_SERVER_CERT_SECRET,
+    TRAFFIC_SERVER_INTERNAL_SERVICE,
+    TRAFFIC_SERVER_SERVICE,
+    cluster_dns,
+)
+from facts.paths import config_paths
+from facts.versions import image
+from specs.exchange import ExchangeConfig
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,6 @@ class FateExchangeArgs:
     routes: FederationRoutes
     ca: FederationCa | None
     """None in bring-your-own-PKI mode: config.pki.existingSecret holds the proxy certificate and CA."""
-    in_cluster: bool = False
 
 
 class FateExchange(pulumi.ComponentResource):
@@ -48,16 +53,16 @@ class FateExchange(pulumi.ComponentResource):
     def __init__(self, name: str, args: FateExchangeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fate:index:FateExchange", name, None, opts)
         config = args.config
-        instance = f"exchange-{config.party_id}"
+        instance = exchange_instance(config.party_id)
         child = pulumi.ResourceOptions(parent=self)
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": config.namespace, "labels": kube.namespace_labels(instance)},
+            metadata={"name": config.namespace, "labels": namespace_labels(instance)},
             opts=child,
         )
         self.namespace = ns.metadata.name
         module_opts = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        kube.namespace_network_policy(f"{name}-network-policy", namespace=self.namespace, instance=instance,
+        namespace_network_policy(f"{name}-network-policy", namespace=self.namespace, instance=instance,
                                       public_ports=[ports.TRAFFIC_SERVER_TLS, ports.NGINX_HTTP, ports.NGINX_GRPC],
                                       opts=module_opts)
         exposure = config.exposure
@@ -69,14 +74,14 @@ class FateExchange(pulumi.ComponentResource):
             image=config.traffic_server_image,
             ports={"tls": ports.TRAFFIC_SERVER_TLS},
             image_pull_secrets=tuple(config.image_pull_secrets),
-            service_name="traffic-server-internal",
+            service_name=TRAFFIC_SERVER_INTERNAL_SERVICE,
             **ats_runtime.module_settings(args.routes.sni_routes, cert_secret),
         )
         kube.Module(f"{name}-traffic-server", traffic_server, self.namespace, instance, opts=module_opts)
 
         paths = config_paths(config.nginx_fate_version)
         route_table = exchange_nginx_route_table_yaml(
-            Endpoint(host="nginx-internal", http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            Endpoint(host=NGINX_INTERNAL_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
             args.routes.nginx_routes,
         )
         nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
@@ -85,7 +90,7 @@ class FateExchange(pulumi.ComponentResource):
             image=image("nginx", config.nginx_fate_version, registry=config.registry),
             ports=nginx_ports,
             image_pull_secrets=tuple(config.image_pull_secrets),
-            service_name="nginx-internal",
+            service_name=NGINX_INTERNAL_SERVICE,
             config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
@@ -96,19 +101,19 @@ class FateExchange(pulumi.ComponentResource):
             (TRAFFIC_SERVER_SERVICE, "traffic-server", {"tls": ports.TRAFFIC_SERVER_TLS}),
             (EXCHANGE_NGINX_SERVICE, "nginx", nginx_ports),
         ):
-            public[service] = kube.public_service(
+            public[service] = public_service(
                 f"{name}-{service}-public", service_name=service, module=module, instance=instance,
                 namespace=self.namespace, ports=service_ports, exposure_type=exposure.type,
                 annotations=exposure.load_balancer_annotations, opts=module_opts,
             )
-        dns = {s: kube.cluster_dns(s, config.namespace) for s in public}
-        self.traffic_server_host = kube.service_address(public[TRAFFIC_SERVER_SERVICE], exposure.type,
-                                                        exposure.node_address, dns[TRAFFIC_SERVER_SERVICE])
-        self.traffic_server_port = kube.service_port(public[TRAFFIC_SERVER_SERVICE], "tls", node_port)
-        self.nginx_host = kube.service_address(public[EXCHANGE_NGINX_SERVICE], exposure.type,
-                                               exposure.node_address, dns[EXCHANGE_NGINX_SERVICE])
-        self.nginx_http_port = kube.service_port(public[EXCHANGE_NGINX_SERVICE], "http", node_port)
-        self.nginx_grpc_port = kube.service_port(public[EXCHANGE_NGINX_SERVICE], "grpc", node_port)
+        dns = {s: cluster_dns(s, config.namespace) for s in public}
+        self.traffic_server_host = service_address(public[TRAFFIC_SERVER_SERVICE], exposure.type,
+                                                   exposure.node_address, dns[TRAFFIC_SERVER_SERVICE])
+        self.traffic_server_port = service_port(public[TRAFFIC_SERVER_SERVICE], "tls", node_port)
+        self.nginx_host = service_address(public[EXCHANGE_NGINX_SERVICE], exposure.type,
+                                          exposure.node_address, dns[EXCHANGE_NGINX_SERVICE])
+        self.nginx_http_port = service_port(public[EXCHANGE_NGINX_SERVICE], "http", node_port)
+        self.nginx_grpc_port = service_port(public[EXCHANGE_NGINX_SERVICE], "grpc", node_port)
         self.register_outputs({
             "namespace": self.namespace,
             "trafficServerHost": self.traffic_server_host,
@@ -135,7 +140,7 @@ class FateExchange(pulumi.ComponentResource):
         k8s.core.v1.Secret(
             f"{name}-proxy-cert-secret",
             metadata={"name": TRAFFIC_SERVER_CERT_SECRET, "namespace": config.namespace,
-                      "labels": kube.labels("traffic-server", f"exchange-{config.party_id}")},
+                      "labels": labels("traffic-server", exchange_instance(config.party_id))},
             type="Opaque",
             string_data=pulumi.Output.secret(pulumi.Output.all(cert, key.private_key_pem, args.ca.certificate_pem)
                                              .apply(lambda pems: {"proxy.cert.pem": pems[0], "proxy.key.pem": pems[1],

@@ -2,28 +2,22 @@
 
 Pulumi pickles the provider instance BY REFERENCE to this module (pulumi-python research, section 2):
 importing it has no side effects, the instance keeps plain data only, and HTTP clients are made inside
-the methods through `make_client`, which tests replace. Renaming or moving this module breaks refresh and
-destroy of existing stacks (their state names it).
+the methods (components.fateflow_client, whose `make_client` tests replace). Renaming or moving this
+module breaks refresh and destroy of existing stacks (their state names it).
 
-FATE Flow answers HTTP 200 to everything: success and failure live in the JSON `code` (2.x, /v2) or
-`retcode` (1.x, /v1). customTimeouts do nothing for dynamic providers, hence the `timeout_s` deadline
-implemented here. The provider process has no engine connection, so progress goes to stderr, which the
+The HTTP client (retries, signing, FATE Flow's error codes) is components.fateflow_client; the status
+summary is components.fate_job_status. customTimeouts do nothing for dynamic providers, hence the
+`timeout_s` deadline implemented here. The provider process has no engine connection, so progress goes to stderr, which the
 Pulumi CLI shows beside the resource.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
-import random
 import sys
-import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -35,12 +29,19 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime.rpc import UNKNOWN
 
+from components import fateflow_client
+from components.fate_job_status import (
+    KEPT_ON_FAILURE,
+    SUCCESS,
+    TERMINAL_STATES,
+    FateJobFailed,
+    failure_message,
+    summarize,
+)
 from components.fateconf import fate_dag
-from components.fateconf.settings import validate_party_id
+from components.fateflow_client import FateFlowApi, FateFlowError, FateFlowUnreachable
+from specs.values import validate_party_id
 
-SUCCESS = "success"
-FAILED_STATES = ("failed", "canceled", "timeout")
-TERMINAL_STATES = (SUCCESS, *FAILED_STATES)
 DEFINITION_KEYS = ("dag", "dsl", "runtime_conf")
 """Inputs that define the run: a change is a new run (replace)."""
 SETTING_KEYS = ("endpoint", "wait", "timeout_s", "poll_interval_s", "max_poll_interval_s", "app_id", "app_token")
@@ -50,27 +51,7 @@ OUTPUT_KEYS = ("job_id", "status", "progress", "party_statuses", "task_statuses"
                "model_version", "start_time", "end_time", "timed_out")
 DEFAULTS: dict[str, Any] = {"wait": True, "timeout_s": 3600.0, "poll_interval_s": 1.0, "max_poll_interval_s": 3.0}
 """The polling policy when the inputs say nothing: poll after 1 s, then 1.5x slower up to every 3 s."""
-
-NO_SUCH_JOB_V2 = 1001
-NO_SUCH_JOB_V1 = (101, 103)  # task query / stop of an unknown job in FATE Flow 1.x
-ERROR_REPORT_LIMIT = 2000
 HEARTBEAT_S = 30.0
-KEPT_ON_FAILURE = ("Pulumi records no FateJob when its create fails (the next `pulumi up` submits a new run); "
-                   "a failed update keeps the state recorded before it.")
-MAX_BACKOFF_S = 8.0
-
-
-def make_client(base_url: str, timeout_s: float) -> httpx.Client:
-    """The HTTP client for one provider operation (module level so tests can swap the transport)."""
-    return httpx.Client(base_url=base_url, timeout=timeout_s)
-
-
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-def _monotonic() -> float:
-    return time.monotonic()
 
 
 def report(message: str, warning: bool = False) -> None:
@@ -81,246 +62,6 @@ def report(message: str, warning: bool = False) -> None:
         print(f"{'warning' if warning else 'info'}: {message}", file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass
-
-
-class FateFlowError(Exception):
-    """FATE Flow answered, but not with code 0."""
-
-    def __init__(self, code: int, message: str, path: str, endpoint: str) -> None:
-        super().__init__(f"FATE Flow at {endpoint} answered {path} with code {code}: {message}")
-        self.code = code
-
-
-class FateFlowUnreachable(Exception):
-    """No answer from FATE Flow within the bounded retries."""
-
-
-class FateJobFailed(Exception):
-    """The job ended failed, canceled or timeout, or vanished from FATE Flow."""
-
-
-def sign(app_id: str, app_token: str, user_name: str = "", nonce: str | None = None,
-         timestamp: str | None = None) -> dict[str, str]:
-    """FATE Flow 2.x client authentication headers (fate_flow.controller.permission.Authentication):
-    Signature = md5(md5(appId + userName + nonce + timestamp) + app_token); the timestamp (ms) is valid
-    60 s, the nonce is 4 digits. The token itself never leaves this process."""
-    nonce = nonce or f"{random.randint(0, 9999):04d}"
-    timestamp = timestamp or str(int(time.time() * 1000))
-    key = hashlib.md5(f"{app_id}{user_name}{nonce}{timestamp}".encode()).hexdigest()
-    signature = hashlib.md5(f"{key}{app_token}".encode()).hexdigest()
-    return {"appId": app_id, "userName": user_name, "Nonce": nonce, "Timestamp": timestamp, "Signature": signature}
-
-
-@dataclass
-class FateFlowApi:
-    """FATE Flow's job API for one provider operation: 2.x under /v2, 1.x under /v1 (`v1=True`).
-
-    Calls retry an unreachable endpoint with exponential backoff, bounded by `retries` and by the
-    operation's deadline. A submit is retried only when the request surely never arrived (connection
-    refused or not opened): retrying a submit that may have arrived could start the job twice.
-    """
-
-    endpoint: str
-    v1: bool = False
-    app_id: str | None = None
-    app_token: str | None = None
-    retries: int = 4
-    backoff_s: float = 0.5
-    request_timeout_s: float = 30.0
-    deadline: float | None = None
-    requests: int = field(default=0, init=False)
-    _client: httpx.Client | None = field(default=None, init=False, repr=False)
-
-    def __enter__(self) -> FateFlowApi:
-        self._client = make_client(self.endpoint, self.request_timeout_s)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _remaining(self) -> float:
-        return float("inf") if self.deadline is None else self.deadline - _monotonic()
-
-    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: dict[str, Any] | None
-              ) -> httpx.Response:
-        assert self._client is not None, "use FateFlowApi as a context manager"
-        headers = sign(self.app_id, self.app_token or "") if self.app_id else {}
-        timeout = max(1.0, min(self.request_timeout_s, self._remaining()))
-        self.requests += 1
-        return self._client.request(method, path, params=params, json=body, headers=headers, timeout=timeout)
-
-    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None, idempotent: bool = True) -> dict[str, Any]:
-        """One API call; the JSON answer when its code is 0, else FateFlowError."""
-        delay = self.backoff_s
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._send(method, path, params, body)
-                break
-            except httpx.TransportError as error:
-                safe = idempotent or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
-                if not safe or attempt > self.retries or self._remaining() < delay:
-                    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-                    raise FateFlowUnreachable(
-                        f"FATE Flow at {self.endpoint} did not answer {method} {path} after {attempt} "
-                        f"{'try' if attempt == 1 else 'tries'} ({reason}). Check the FateJob's `endpoint` "
-                        f"and that FATE Flow runs there." + ("" if safe else
-                        " The submit was not retried: it may have reached FATE Flow, so look for the job "
-                        "in FATE Flow's job list before running `pulumi up` again.")) from None
-                _sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF_S)
-        return self._decode(response, path)
-
-    def _decode(self, response: httpx.Response, path: str) -> dict[str, Any]:
-        code_key = "retcode" if self.v1 else "code"
-        try:
-            payload = response.json()
-        except ValueError:
-            hint = ""
-            if response.status_code == 404:
-                hint = (" (no such route: FATE Flow 1.x has no /v2 API, give `dsl` and `runtime_conf` for it; "
-                        "FATE Flow 2.x has no /v1 API, give `dag`)")
-            raise FateFlowError(response.status_code, f"HTTP {response.status_code}, not a FATE Flow answer: "
-                                f"{response.text[:200]!r}{hint}", path, self.endpoint) from None
-        if not isinstance(payload, dict) or code_key not in payload:
-            raise FateFlowError(response.status_code, f"an answer without `{code_key}`: {str(payload)[:200]!r}; "
-                                "is the endpoint a FATE Flow of the version this job targets?", path, self.endpoint)
-        code = payload[code_key]
-        if code != 0:
-            message = payload.get("message") or payload.get("retmsg") or ""
-            raise FateFlowError(int(code) if str(code).lstrip("-").isdigit() else -1, str(message), path,
-                                self.endpoint)
-        return payload
-
-    # --- one vocabulary over both API versions -----------------------------------------------------
-
-    def submit(self, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Submit the job: (job id, {model_id, model_version})."""
-        if self.v1:
-            dsl = fate_dag.parse_mapping(props["dsl"], "dsl")
-            conf = fate_dag.parse_mapping(props["runtime_conf"], "runtime_conf")
-            answer = self.call("POST", "/v1/job/submit", body={"job_dsl": dsl, "job_runtime_conf": conf},
-                               idempotent=False)
-            model = (answer.get("data") or {}).get("model_info") or {}
-            job_id = answer.get("jobId") or answer.get("job_id")
-        else:
-            answer = self.call("POST", "/v2/job/submit", body={"dag_schema": fate_dag.parse_dag(props["dag"])},
-                               idempotent=False)
-            model = answer.get("data") or {}
-            job_id = answer.get("job_id")
-        if not job_id:
-            raise FateFlowError(0, f"the submit answer carries no job id: {str(answer)[:200]!r}", "submit",
-                                self.endpoint)
-        return str(job_id), {"model_id": model.get("model_id"), "model_version": _text(model.get("model_version"))}
-
-    def job_rows(self, job_id: str) -> list[dict[str, Any]] | None:
-        """One row per role and party (role, party_id, status, progress, times, model), or None when FATE
-        Flow does not know the job."""
-        if self.v1:
-            rows = self.call("POST", "/v1/job/query", body={"job_id": job_id}).get("data") or []
-            return [{"role": r.get("f_role"), "party_id": r.get("f_party_id"), "status": r.get("f_status"),
-                     "progress": r.get("f_progress"), "start_time": r.get("f_start_time"),
-                     "end_time": r.get("f_end_time")} for r in rows] or None
-        try:
-            return list(self.call("GET", "/v2/job/query", params={"job_id": job_id}).get("data") or []) or None
-        except FateFlowError as error:
-            if error.code == NO_SUCH_JOB_V2:
-                return None
-            raise
-
-    def task_rows(self, job_id: str) -> list[dict[str, Any]]:
-        """One row per task, role and party (task_name, status, error_report); [] when none are known."""
-        try:
-            if self.v1:
-                rows = self.call("POST", "/v1/job/task/query", body={"job_id": job_id}).get("data") or []
-                return [{"task_name": r.get("f_component_name"), "role": r.get("f_role"),
-                         "party_id": r.get("f_party_id"), "status": r.get("f_status"), "error_report": None}
-                        for r in rows]
-            return list(self.call("GET", "/v2/job/task/query", params={"job_id": job_id}).get("data") or [])
-        except FateFlowError:
-            return []  # FATE Flow answers "no such task" (2000 / 101) before the tasks are scheduled
-
-    def stop(self, job_id: str) -> None:
-        """Stop the job (idempotent in FATE Flow); a job FATE Flow does not know is already gone."""
-        try:
-            self.call("POST", "/v1/job/stop" if self.v1 else "/v2/job/stop", body={"job_id": job_id})
-        except FateFlowError as error:
-            if error.code not in ((*NO_SUCH_JOB_V1,) if self.v1 else (NO_SUCH_JOB_V2,)):
-                raise
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _iso(ms: Any) -> str | None:
-    """FATE Flow's epoch milliseconds as UTC ISO 8601."""
-    if not ms:
-        return None
-    return dt.datetime.fromtimestamp(int(ms) / 1000, dt.timezone.utc).isoformat(timespec="milliseconds") \
-        .replace("+00:00", "Z")
-
-
-def _party(row: dict[str, Any]) -> str:
-    return f"{row.get('role')}:{row.get('party_id')}"
-
-
-def job_status(party_statuses: list[str]) -> str:
-    """One status for the job: a failing party decides, then all must succeed, else the furthest along."""
-    failed = [status for status in party_statuses if status in FAILED_STATES]
-    if failed:
-        return failed[0]
-    if party_statuses and all(status == SUCCESS for status in party_statuses):
-        return SUCCESS
-    for status in ("running", "ready", "waiting"):
-        if status in party_statuses:
-            return status
-    return party_statuses[0] if party_statuses else "waiting"
-
-
-def summarize(job_id: str, rows: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The job as the outputs show it: one status and progress, per-party and per-task statuses."""
-    status = job_status([str(row.get("status")) for row in rows])
-    task_statuses: dict[str, dict[str, str]] = {}
-    for task in tasks:
-        task_statuses.setdefault(str(task.get("task_name")), {})[_party(task)] = str(task.get("status"))
-    ends = [row.get("end_time") for row in rows]
-    starts = [row["start_time"] for row in rows if row.get("start_time")]
-    model = next((row for row in rows if row.get("model_id")), {})
-    return {
-        "job_id": job_id,
-        "status": status,
-        "progress": 100 if status == SUCCESS else min((int(row.get("progress") or 0) for row in rows), default=0),
-        "party_statuses": {_party(row): str(row.get("status")) for row in rows},
-        "task_statuses": task_statuses,
-        "failed_tasks": [
-            {"task": str(task.get("task_name")), "party": _party(task), "status": str(task.get("status")),
-             "error_report": str(task.get("error_report") or "")[-ERROR_REPORT_LIMIT:]}
-            for task in tasks if task.get("status") in FAILED_STATES
-        ],
-        **({"model_id": model["model_id"], "model_version": _text(model.get("model_version"))} if model else {}),
-        "start_time": _iso(min(starts)) if starts else None,
-        "end_time": _iso(max(ends)) if ends and all(ends) and status in TERMINAL_STATES else None,
-    }
-
-
-def failure_message(summary: dict[str, Any], endpoint: str) -> str:
-    """Why the update failed: the job id, every failed task with its error report, and what Pulumi kept."""
-    lines = [f"FATE job {summary['job_id']} ended {summary['status']} at {endpoint} "
-             f"(parties: {json.dumps(summary['party_statuses'], sort_keys=True)})."]
-    for task in summary["failed_tasks"]:
-        report_text = task["error_report"].strip() or "(FATE Flow kept no error report for this task)"
-        lines.append(f"  task {task['task']} at {task['party']}: {task['status']}\n    "
-                     + report_text.replace("\n", "\n    "))
-    if not summary["failed_tasks"]:
-        lines.append("  no task reported an error (a job stopped from outside, or one that never started "
-                     "its tasks): see the job's logs in FATE Flow")
-    lines.append(KEPT_ON_FAILURE + f" The failed run stays in FATE Flow's history as job {summary['job_id']}.")
-    return "\n".join(lines)
 
 
 def _unknown(value: Any) -> bool:
@@ -398,7 +139,7 @@ class FateJobProvider(ResourceProvider):
         """
         interval = float(_setting(props, "poll_interval_s"))
         longest = float(_setting(props, "max_poll_interval_s"))
-        started = _monotonic()
+        started = fateflow_client.monotonic()
         last: dict[str, Any] | None = None
         said_at = started
         while True:
@@ -410,7 +151,7 @@ class FateJobProvider(ResourceProvider):
             except (FateFlowUnreachable, FateFlowError) as error:
                 report(f"FATE job {job_id}: {error}; still waiting (until timeout_s)", warning=True)
                 summary = last
-            now = _monotonic()
+            now = fateflow_client.monotonic()
             if summary is not None:
                 changed = last is None or (summary["status"], summary["progress"]) != (last["status"], last["progress"])
                 if changed or now - said_at >= HEARTBEAT_S:
@@ -422,7 +163,7 @@ class FateJobProvider(ResourceProvider):
                     return summary, False
             if api.deadline is not None and now >= api.deadline:
                 return last or {"job_id": job_id, "status": "unknown"}, True
-            _sleep(max(0.0, min(interval, (api.deadline or float("inf")) - now)))
+            fateflow_client.sleep(max(0.0, min(interval, (api.deadline or float("inf")) - now)))
             interval = min(interval * 1.5, longest)
 
     def _follow(self, api: FateFlowApi, job_id: str, props: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -520,7 +261,7 @@ class FateJobProvider(ResourceProvider):
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        deadline = _monotonic() + float(_setting(props, "timeout_s"))
+        deadline = fateflow_client.monotonic() + float(_setting(props, "timeout_s"))
         with self._api(props, deadline) as api:
             job_id, model = api.submit(props)
             report(f"FATE job {job_id} submitted to {api.endpoint}")
@@ -566,7 +307,7 @@ class FateJobProvider(ResourceProvider):
         outputs = {**{k: olds[k] for k in OUTPUT_KEYS if k in olds}, **news}
         if not _setting(news, "wait") or olds.get("status") in TERMINAL_STATES:
             return UpdateResult(outputs)
-        deadline = _monotonic() + float(_setting(news, "timeout_s"))
+        deadline = fateflow_client.monotonic() + float(_setting(news, "timeout_s"))
         with self._api(news, deadline) as api:
             return UpdateResult(self._follow(api, id_, news, outputs))
 

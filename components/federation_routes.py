@@ -13,10 +13,11 @@ from typing import Any
 
 import pulumi
 
-from components.certificates import FederationCa, sign
 from components.fateconf.ats import SniRoute
+from components.fateconf.csr import csr_problem
 from components.fateconf.settings import Endpoint
-from components.pki import csr_problem, party_fqdn
+from components.federation_pki import FederationCa, sign
+from facts.names import party_fqdn
 
 STATUS_ROUTED = "routed"
 STATUS_PENDING = "pending"

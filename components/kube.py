@@ -1,106 +1,24 @@
-"""Kubernetes building blocks shared by every component: labels, security, probes, sizing, workloads.
+"""The Kubernetes workload of a FATE module: probes, the security baseline, config files, volumes.
 
-One place for the facts every object repeats (labels, the security baseline, how config changes roll
-pods, how stateful volumes outlive a destroy), so components only say what is specific to them.
+`Module` turns a `ModuleSpec` into its config objects, its Deployment or StatefulSet and its in-cluster
+Service, so components only say what is specific to them. Labels and sizing presets are facts
+(facts.labels, facts.sizing); Services other parties reach are in components.exposure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from facts.labels import CONFIG_CHECKSUM_ANNOTATION, labels, selector
 from facts.paths import ConfigFile
-
-PART_OF = "fate-federation"
-MANAGED_BY = "pulumi"
-PSA_ENFORCE = "baseline"
-"""Pod Security Admission level enforced on our namespaces (PodSecurityPolicy is gone since 1.25).
-
-FATE's images run as root (MySQL's entrypoint changes owners, Pulsar and Hadoop write as root), so the
-enforced level is `baseline`; `restricted` is warned and audited so the gap stays visible.
-"""
-CONFIG_CHECKSUM_ANNOTATION = "fate-federation/config-checksum"
-
-
-def labels(component: str, instance: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The app.kubernetes.io labels on every object (spelled right: selectors depend on them)."""
-    return {
-        "app.kubernetes.io/name": component,
-        "app.kubernetes.io/instance": instance,
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": PART_OF,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        **(extra or {}),
-    }
-
-
-def selector(component: str, instance: str) -> dict[str, str]:
-    """The stable subset of `labels` used in selectors (selectors are immutable once created)."""
-    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
-
-
-def namespace_labels(instance: str) -> dict[str, str]:
-    return {
-        **labels("namespace", instance),
-        "pod-security.kubernetes.io/enforce": PSA_ENFORCE,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
-    }
-
-
-# --- quantities and sizing ---
-
-_QUANTITY = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?)(?P<unit>m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_UNIT_FACTORS = {
-    None: 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50, "Ei": 2.0**60,
-}
-
-
-def quantity_value(quantity: str) -> float:
-    """A Kubernetes quantity as a number (cores or bytes), for comparing sizes against minimums."""
-    match = _QUANTITY.match(quantity)
-    if not match:
-        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 8Gi)")
-    return float(match["num"]) * _UNIT_FACTORS[match["unit"]]
-
-
-Sizing = Literal["dev", "production"]
-
-_DEV = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
-_PRODUCTION = {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"cpu": "4", "memory": "8Gi"}}
-_PRODUCTION_SPARK_WORKER = {"requests": {"cpu": "8", "memory": "16Gi"}, "limits": {"cpu": "8", "memory": "16Gi"}}
-_SMALL_HELPERS = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
-
-DEV_VOLUME_SIZE = "1Gi"
-PRODUCTION_VOLUME_SIZE = "5Gi"
-"""The seed reference architecture: >= 4 vCPU / 8 GiB per pod, spark worker >= 8 / 16, volumes >= 5 GiB."""
-
-
-def resources(
-    module: str, sizing: Sizing, override: tuple[str, str] | None = None, *, helper: bool = False
-) -> dict[str, Any]:
-    """Requests and limits for a module: the preset, or the user's (cpu, memory) for both."""
-    if override is not None:
-        cpu, memory = override
-        return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
-    if helper:
-        return _SMALL_HELPERS
-    if sizing == "production":
-        return _PRODUCTION_SPARK_WORKER if module == "spark-worker" else _PRODUCTION
-    return _DEV
-
-
-def volume_size(sizing: Sizing, override: str | None) -> str:
-    return override or (PRODUCTION_VOLUME_SIZE if sizing == "production" else DEV_VOLUME_SIZE)
-
+from facts.sizing import Sizing, resources
 
 # --- probes and security -------------------------------------------------------------------------
 
@@ -383,85 +301,3 @@ class Module(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"service": self.service.metadata.name})
-
-
-ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
-
-
-def public_service(
-    name: str, *, service_name: str, module: str, instance: str, namespace: pulumi.Input[str],
-    ports: Mapping[str, int], exposure_type: ExposureType,
-    annotations: Mapping[str, str] | None, opts: pulumi.ResourceOptions,
-) -> k8s.core.v1.Service:
-    """A Service other parties reach (LoadBalancer, or NodePort on a node address)."""
-    return k8s.core.v1.Service(
-        name,
-        metadata={"name": service_name, "namespace": namespace, "labels": labels(module, instance),
-                  "annotations": dict(annotations or {})},
-        spec={"type": exposure_type, "selector": selector(module, instance), "ports": service_ports(ports)},
-        opts=opts,
-    )
-
-
-def cluster_dns(service: str, namespace: str) -> str:
-    return f"{service}.{namespace}.svc.cluster.local"
-
-
-def namespace_network_policy(
-    name: str, *, namespace: pulumi.Input[str], instance: str, public_ports: Sequence[int],
-    opts: pulumi.ResourceOptions,
-) -> k8s.networking.v1.NetworkPolicy:
-    """Pods in the namespace accept traffic from each other, and from outside only on the public ports
-    (the ones other parties, the exchange and the ingress controller need)."""
-    return k8s.networking.v1.NetworkPolicy(
-        name,
-        metadata={"name": "fate-federation", "namespace": namespace, "labels": labels("network-policy", instance)},
-        spec={
-            "pod_selector": {},
-            "policy_types": ["Ingress"],
-            "ingress": [
-                {"from_": [{"pod_selector": {}}]},
-                {"ports": [{"port": port, "protocol": "TCP"} for port in sorted(set(public_ports))]},
-            ],
-        },
-        opts=opts,
-    )
-
-
-def service_address(
-    service: k8s.core.v1.Service, exposure_type: ExposureType, node_address: str | None, dns_name: str
-) -> pulumi.Output[str | None]:
-    """The address other parties dial: the load balancer's ip or hostname, the node address, or (in one
-    cluster) the service's DNS name.
-
-    None (never "") while Kubernetes has not assigned one, so callers report a pending state.
-    """
-    if exposure_type == "NodePort":
-        return pulumi.Output.from_input(node_address)
-    if exposure_type == "ClusterIP":
-        return pulumi.Output.from_input(dns_name)
-
-    def first_ingress(status: Any) -> str | None:
-        ingress = ((status or {}).get("load_balancer") or {}).get("ingress") if isinstance(status, dict) else (
-            getattr(getattr(status, "load_balancer", None), "ingress", None) if status else None)
-        if not ingress:
-            return None
-        entry = ingress[0]
-        get = entry.get if isinstance(entry, dict) else lambda k: getattr(entry, k, None)
-        return get("ip") or get("hostname") or None
-
-    return service.status.apply(first_ingress)
-
-
-def service_port(service: k8s.core.v1.Service, port_name: str, node_port: bool) -> pulumi.Output[int | None]:
-    """The port other parties dial: the Service port, or the node port Kubernetes assigned."""
-
-    def pick(ports: Any) -> int | None:
-        for port in ports or []:
-            get = port.get if isinstance(port, dict) else lambda k, p=port: getattr(p, k, None)
-            if get("name") == port_name:
-                value = get("node_port") if node_port else get("port")
-                return int(value) if value else None
-        return None
-
-    return service.spec.ports.apply(pick)

@@ -22,27 +22,24 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import kube
+from components.exposure import namespace_network_policy
+from components.fateconf.kubefate import ADMIN_USERNAME, DATABASE_USER, kubefate_config_yaml, mariadb_init_sql
 from facts import ports
+from facts.labels import labels, namespace_labels
+from facts.names import KUBEFATE_SERVICE as SERVICE
+from facts.names import MARIADB_SERVICE, cluster_dns
+from facts.paths import KUBEFATE_CONFIG_DIR, MARIADB_INIT_DIR, MYSQL_DATA_DIR
 from facts.versions import DEFAULT_FATE_VERSION, image
-from components.fateconf.yamlfmt import dump as yaml_dump
-from stacks.config import KubefateConfig
+from specs.party import KubefateConfig
 
 INSTANCE = "kubefate"
 SERVICE_ACCOUNT = "kubefate-admin"
 ROLE = "kubefate-role"
 BINDING = "kubefate"
-SERVICE = "kubefate"
-MARIADB_SERVICE = "mariadb"
 CREDENTIALS_SECRET = "kubefate-secret"
 """KubeFATE's own name and keys for it, so its docs and scripts that read the credentials still work."""
 CONFIG_SECRET = "kubefate-config"
 MARIADB_INIT_SECRET = "mariadb-init"
-MARIADB_INIT_DIR = "/etc/mariadb-init"
-ADMIN_USERNAME = "admin"
-DATABASE = "kube_fate"
-DATABASE_USER = "kubefate"
-CHART_REPO_NAME = "kubefate"
-CHART_REPO_URL = "https://federatedai.github.io/KubeFATE"
 KUBEFATE_UID = 65532
 """The `nonroot` user of the kubefate image (distroless static:nonroot): the service needs no root."""
 MARIADB_VOLUME_SIZE = "5Gi"
@@ -78,58 +75,6 @@ deletes clusters (it reports the node-IP error inside `cluster describe`, as Kub
 guide lists under Limits)."""
 
 
-# --- files (pure: settings in, file text out) -------------------------------------------------------
-
-
-def kubefate_config_yaml(*, admin_password: str, database_password: str) -> str:
-    """The service's config.yaml (viper keys; the image reads /config.yaml at start, before env vars).
-
-    A file instead of KubeFATE's FATECLOUD_* environment variables keeps the passwords out of the
-    process environment; no FATECLOUD_* variable is set, so the file is the only source.
-    """
-    return yaml_dump({
-        "server": {"address": "0.0.0.0", "port": str(ports.KUBEFATE_HTTP)},
-        "db": {"type": "mysql", "host": MARIADB_SERVICE, "port": str(ports.MARIADB), "name": DATABASE,
-               "username": DATABASE_USER, "password": database_password},
-        "repo": {"name": CHART_REPO_NAME, "url": CHART_REPO_URL},
-        "user": {"username": ADMIN_USERNAME, "password": admin_password},
-        "log": {"level": "info", "nocolor": True},
-    })
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def mariadb_init_sql(*, database_password: str, root_password: str) -> str:
-    """SQL MariaDB runs at every start (--init-file): database, user, grants and passwords as the Secret says.
-
-    Idempotent, so it is safe on every restart; on a retained volume it replaces the passwords of an
-    earlier stack with the current ones instead of locking KubeFATE out (KubeFATE #870). Root is
-    re-aligned only once the image's entrypoint has set it up (root@'%' exists): during the first
-    initialisation the entrypoint still logs in as root without a password.
-    """
-    user = f"{_sql_string(DATABASE_USER)}@'%'"
-    password = _sql_string(database_password)
-
-    def once_initialised(statement: str) -> str:
-        return f"EXECUTE IMMEDIATE IF(@initialised > 0, {_sql_string(statement)}, 'DO 0');"
-
-    return "\n".join([
-        f"CREATE DATABASE IF NOT EXISTS `{DATABASE}`;",
-        f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {password};",
-        f"ALTER USER {user} IDENTIFIED BY {password};",
-        f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO {user};",
-        "SET @initialised = (SELECT COUNT(*) FROM mysql.global_priv WHERE User = 'root' AND Host = '%');",
-        *(once_initialised(f"ALTER USER 'root'@'{host}' IDENTIFIED BY {_sql_string(root_password)}")
-          for host in ("%", "localhost")),
-        "",
-    ])
-
-
-# --- the component ---------------------------------------------------------------------------------
-
-
 def _dependencies(opts: pulumi.ResourceOptions | None) -> list[Any]:
     """The caller's depends_on as a list: children need it too (a component's depends_on does not reach
     them), e.g. Roles in namespaces another component of the stack creates."""
@@ -156,7 +101,7 @@ class KubefateService(pulumi.ComponentResource):
         after = _dependencies(opts)
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": config.namespace, "labels": kube.namespace_labels(INSTANCE)},
+            metadata={"name": config.namespace, "labels": namespace_labels(INSTANCE)},
             # Deleting the namespace would delete MariaDB's retained volume claim with it.
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True, depends_on=after),
         )
@@ -165,12 +110,12 @@ class KubefateService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=[*after, ns])
         account = k8s.core.v1.ServiceAccount(
             f"{name}-account",
-            metadata={"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+            metadata={"name": SERVICE_ACCOUNT, "namespace": namespace, "labels": labels(SERVICE, INSTANCE)},
             automount_service_account_token=False,
             opts=child,
         )
         self._rbac(account.metadata.name, pulumi.ResourceOptions(parent=self, depends_on=[*after, account]))
-        kube.namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=INSTANCE,
+        namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=INSTANCE,
                                       public_ports=[ports.KUBEFATE_HTTP], opts=child)
 
         admin, database, root = (
@@ -180,7 +125,7 @@ class KubefateService(pulumi.ComponentResource):
         )
         k8s.core.v1.Secret(
             f"{name}-credentials",
-            metadata={"name": CREDENTIALS_SECRET, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+            metadata={"name": CREDENTIALS_SECRET, "namespace": namespace, "labels": labels(SERVICE, INSTANCE)},
             type="Opaque",
             string_data=pulumi.Output.secret(pulumi.Output.all(admin, database, root).apply(lambda pw: {
                 "kubefateUsername": ADMIN_USERNAME, "kubefatePassword": pw[0],
@@ -195,7 +140,7 @@ class KubefateService(pulumi.ComponentResource):
         if config.ingress_host:
             k8s.networking.v1.Ingress(
                 f"{name}-ingress",
-                metadata={"name": SERVICE, "namespace": namespace, "labels": kube.labels(SERVICE, INSTANCE)},
+                metadata={"name": SERVICE, "namespace": namespace, "labels": labels(SERVICE, INSTANCE)},
                 spec={"ingress_class_name": INGRESS_CLASS, "rules": [{"host": config.ingress_host, "http": {"paths": [{
                     "path": "/", "path_type": "Prefix",
                     "backend": {"service": {"name": SERVICE, "port": {"number": ports.KUBEFATE_HTTP}}},
@@ -204,7 +149,7 @@ class KubefateService(pulumi.ComponentResource):
             )
             url = f"http://{config.ingress_host}"
         else:
-            url = f"http://{kube.cluster_dns(SERVICE, config.namespace)}:{ports.KUBEFATE_HTTP}"
+            url = f"http://{cluster_dns(SERVICE, config.namespace)}:{ports.KUBEFATE_HTTP}"
         self.url = pulumi.Output.from_input(url)
         self.username = pulumi.Output.from_input(ADMIN_USERNAME)
         self.password = pulumi.Output.secret(admin)
@@ -215,20 +160,20 @@ class KubefateService(pulumi.ComponentResource):
         so a team with only namespace `admin` rights can apply it (KubeFATE's namespace-admin guide)."""
         config, name = self._config, self._name
         subjects = [{"kind": "ServiceAccount", "name": account, "namespace": self._namespace}]
-        labels = kube.labels(SERVICE, INSTANCE)
+        role_labels = labels(SERVICE, INSTANCE)
         if config.rbac_scope == "cluster":
-            role = k8s.rbac.v1.ClusterRole(f"{name}-role", metadata={"name": ROLE, "labels": labels},
+            role = k8s.rbac.v1.ClusterRole(f"{name}-role", metadata={"name": ROLE, "labels": role_labels},
                                            rules=MANAGED_RULES + CLUSTER_READ_RULES, opts=opts)
             k8s.rbac.v1.ClusterRoleBinding(
-                f"{name}-binding", metadata={"name": BINDING, "labels": labels},
+                f"{name}-binding", metadata={"name": BINDING, "labels": role_labels},
                 role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role.metadata.name},
                 subjects=subjects, opts=opts)
             return
         for namespace in dict.fromkeys(config.namespaces):
             role = k8s.rbac.v1.Role(f"{name}-role-{namespace}", metadata={
-                "name": ROLE, "namespace": namespace, "labels": labels}, rules=MANAGED_RULES, opts=opts)
+                "name": ROLE, "namespace": namespace, "labels": role_labels}, rules=MANAGED_RULES, opts=opts)
             k8s.rbac.v1.RoleBinding(
-                f"{name}-binding-{namespace}", metadata={"name": BINDING, "namespace": namespace, "labels": labels},
+                f"{name}-binding-{namespace}", metadata={"name": BINDING, "namespace": namespace, "labels": role_labels},
                 role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
                 subjects=subjects, opts=opts)
 
@@ -246,7 +191,7 @@ class KubefateService(pulumi.ComponentResource):
             args=[f"--init-file={MARIADB_INIT_DIR}/init.sql"],
             env=[{"name": "MARIADB_ROOT_PASSWORD_FILE", "value": f"{MARIADB_INIT_DIR}/rootPassword"}],
             config=[kube.ConfigFiles(name=MARIADB_INIT_SECRET, mount_path=MARIADB_INIT_DIR, files=files, secret=True)],
-            data=kube.DataVolume(name="data", mount_path="/var/lib/mysql", size=MARIADB_VOLUME_SIZE,
+            data=kube.DataVolume(name="data", mount_path=MYSQL_DATA_DIR, size=MARIADB_VOLUME_SIZE,
                                  storage_class=storage_class),
             retain_volumes=True,
             image_pull_secrets=pull_secrets,
@@ -263,7 +208,7 @@ class KubefateService(pulumi.ComponentResource):
             image=image("kubefate", DEFAULT_FATE_VERSION, registry=registry),
             ports={"http": ports.KUBEFATE_HTTP},
             # Replaces the image's /config.yaml (its working directory is /); a change rolls the pod.
-            config=[kube.ConfigFiles(name=CONFIG_SECRET, mount_path="/", files=files, secret=True,
+            config=[kube.ConfigFiles(name=CONFIG_SECRET, mount_path=KUBEFATE_CONFIG_DIR, files=files, secret=True,
                                      file_names=("config.yaml",))],
             run_as_user=KUBEFATE_UID,
             service_account=account,

@@ -24,6 +24,22 @@ FATE_PROJECT_BASE = "/data/projects/fate"
 PULSAR_CERT_DIR = "/opt/pulsar/certs"
 """The broker's TLS files (the `pulsar-cert` Secret), a directory of their own."""
 
+# --- where the images keep their data (the volumes mount here) ---
+MYSQL_DATA_DIR = "/var/lib/mysql"
+"""MySQL's and MariaDB's data directory (both official images)."""
+MYSQL_SECRETS_DIR = "/run/secrets/mysql"
+"""Our directory for the MySQL passwords; the image reads them through MYSQL_*_FILE."""
+PULSAR_DATA_DIR = "/pulsar/data"
+"""`bin/pulsar standalone` keeps its bookie ledgers and metadata here (the image's working dir is /pulsar)."""
+HDFS_NAME_DIR = "/hadoop/dfs/name"
+HDFS_DATA_DIR = "/hadoop/dfs/data"
+CLIENT_PERSISTENCE_DIR = f"{FATE_PROJECT_BASE}/persistence"
+"""The notebook client's saved notebooks."""
+MARIADB_INIT_DIR = "/etc/mariadb-init"
+"""Our directory for the KubeFATE MariaDB's init SQL and root password file."""
+KUBEFATE_CONFIG_DIR = "/"
+"""The kubefate image reads /config.yaml (its working directory is /)."""
+
 
 @dataclass(frozen=True)
 class ConfigFile:

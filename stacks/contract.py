@@ -81,6 +81,3 @@ async def read_stack(name: str, stack: str, role: str, opts: pulumi.ResourceOpti
     pending = check_contract(stack, outputs, role, keys)
     return pending if pending is not None else outputs
 
-
-def endpoint(host: Any, **ports: Any) -> dict[str, Any]:
-    return {"host": host, **ports}

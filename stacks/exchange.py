@@ -6,12 +6,15 @@ from typing import Any
 
 import pulumi
 
-from components.certificates import FederationCa
 from components.fate_exchange import FateExchange, FateExchangeArgs
 from components.fateconf.settings import Endpoint
+from components.federation_pki import FederationCa
 from components.federation_routes import FederationRoutes, Member, PendingMember
+from specs.errors import config_error, config_key
+from specs.exchange import ExchangeConfig, PartyEntry
+from specs.federation import party_id_problem
+from specs.loading import StackSecrets, StackSettings
 from stacks import contract
-from stacks.config import CONFIG_NAMESPACE, ConfigError, ExchangeConfig, PartyEntry, StackSettings
 from stacks.provider import kubernetes_provider
 
 
@@ -66,22 +69,12 @@ async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[Pendi
 
 
 def check_member_ids(config: ExchangeConfig, members: list[Member], pending: list[PendingMember]) -> None:
-    """Two members with one party id, or a member with the exchange's id, would misroute traffic."""
-    seen: dict[int, str] = {}
-    for party_id, source in [(m.party_id, m.source) for m in members] + [
-        (p.party_id, p.source) for p in pending if p.party_id is not None
-    ]:
-        if party_id == config.party_id:
-            raise ConfigError(
-                f"invalid stack config:\n  {CONFIG_NAMESPACE}:exchange.parties: {source} has party id {party_id}, "
-                "which is the exchange's own partyId: change exchange.partyId or that party's id"
-            )
-        if party_id in seen:
-            raise ConfigError(
-                f"invalid stack config:\n  {CONFIG_NAMESPACE}:exchange.parties: {seen[party_id]} and {source} "
-                f"both have party id {party_id}: party ids must be unique in a federation"
-            )
-        seen[party_id] = source
+    """The party ids the party stacks export, checked as the config's own (specs.federation)."""
+    problem = party_id_problem(
+        [(m.party_id, m.source) for m in members] + [(p.party_id, p.source) for p in pending if p.party_id is not None],
+        config.party_id)
+    if problem:
+        raise config_error(f"{config_key('exchange.parties')}: {problem}")
 
 
 def exchange_outputs(config: ExchangeConfig, exchange: FateExchange, routes: FederationRoutes,
@@ -105,8 +98,7 @@ def exchange_outputs(config: ExchangeConfig, exchange: FateExchange, routes: Fed
 
 
 def deploy_exchange(config: ExchangeConfig, members: list[Member], pending: list[PendingMember],
-                    opts: pulumi.ResourceOptions, *, in_cluster: bool = False
-                    ) -> tuple[FateExchange, FederationRoutes, pulumi.Input[str | None]]:
+                    opts: pulumi.ResourceOptions) -> tuple[FateExchange, FederationRoutes, pulumi.Input[str | None]]:
     """CA, routes and the exchange workloads; shared by the exchange stack and the local stack."""
     ca = FederationCa("federation-ca", config.domain, config.pki.ca_validity_hours, opts) \
         if config.pki.mode == "managed" else None
@@ -114,15 +106,14 @@ def deploy_exchange(config: ExchangeConfig, members: list[Member], pending: list
         "federation-routes", domain=config.domain, ca=ca, members=members, pending=pending,
         certificate_validity_hours=config.pki.certificate_validity_hours, opts=opts,
     )
-    exchange = FateExchange("exchange", FateExchangeArgs(config=config, routes=routes, ca=ca,
-                                                         in_cluster=in_cluster), opts=opts)
+    exchange = FateExchange("exchange", FateExchangeArgs(config=config, routes=routes, ca=ca), opts=opts)
     return exchange, routes, (ca.certificate_pem if ca else exchange.existing_ca_cert_pem)
 
 
-async def run(settings: StackSettings) -> dict[str, Any]:
+async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     config = settings.exchange
     assert config is not None
     members, pending = await read_members(config)
-    provider = kubernetes_provider("exchange", settings.kubernetes, required=True)
+    provider = kubernetes_provider("exchange", settings.kubernetes, secrets.kubeconfig, required=True)
     exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider))
     return exchange_outputs(config, exchange, routes, ca_cert)

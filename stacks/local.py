@@ -11,27 +11,25 @@ from typing import Any
 
 import pulumi
 
-from components.certificates import party_key
-from components.fate_cluster import (
+from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
+from components.fateconf.settings import Endpoint, PulsarExchange
+from components.federation_pki import party_key
+from components.federation_routes import Member
+from facts import ports
+from facts.names import (
+    EXCHANGE_NGINX_SERVICE,
     NGINX_SERVICE,
     PULSAR_PUBLIC_SERVICE,
-    ExchangeWiring,
-    FateCluster,
-    FateClusterArgs,
-    PulsarCertificate,
+    TRAFFIC_SERVER_SERVICE,
+    cluster_dns,
 )
-from components.fate_exchange import EXCHANGE_NGINX_SERVICE, TRAFFIC_SERVER_SERVICE
-from facts import ports
-from components.fateconf.settings import Endpoint, PulsarExchange
-from components.federation_routes import Member
-from components.kube import cluster_dns
+from specs.common import IN_CLUSTER
+from specs.loading import StackSecrets, StackSettings
+from specs.party import PartyConfig
 from stacks import contract
-from stacks.config import Exposure, PartyConfig, StackSettings
 from stacks.exchange import deploy_exchange, exchange_outputs
-from stacks.party import ExchangeView, party_outputs
+from stacks.party import party_outputs
 from stacks.provider import kubernetes_provider
-
-IN_CLUSTER = Exposure(type="ClusterIP")
 
 
 def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Member:
@@ -48,10 +46,10 @@ def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Membe
     )
 
 
-async def run(settings: StackSettings) -> dict[str, Any]:
+async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     local = settings.local
     assert local is not None
-    provider = kubernetes_provider("local", settings.kubernetes, required=False)
+    provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False)
     opts = pulumi.ResourceOptions(provider=provider)
     exchange_config = local.exchange.model_copy(update={"exposure": IN_CLUSTER, "parties": []})
     domain = exchange_config.domain
@@ -59,9 +57,10 @@ async def run(settings: StackSettings) -> dict[str, Any]:
 
     keys = {p.party_id: party_key(f"broker-{p.party_id}", p.party_id, domain, opts) for p in parties}
     members = [local_member(p, keys[p.party_id].csr_pem) for p in parties]
-    exchange, routes, ca_cert = deploy_exchange(exchange_config, members, [], opts, in_cluster=True)
+    exchange, routes, ca_cert = deploy_exchange(exchange_config, members, [], opts)
 
-    wiring = ExchangeWiring(
+    # Signed in this very program: the party's view needs no CA or certificate read from a stack.
+    view = ExchangeView(
         nginx=Endpoint(host=cluster_dns(EXCHANGE_NGINX_SERVICE, exchange_config.namespace),
                        http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
         pulsar=PulsarExchange(proxy_host=cluster_dns(TRAFFIC_SERVER_SERVICE, exchange_config.namespace),
@@ -74,11 +73,10 @@ async def run(settings: StackSettings) -> dict[str, Any]:
         certificate = routes.parties[str(party.party_id)]["certificatePem"]
         cluster = FateCluster(
             f"party-{party.party_id}",
-            FateClusterArgs(party=party, exchange=wiring,
+            FateClusterArgs(party=party, exchange=view,
                             pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert)),
             opts=opts,
         )
-        view = ExchangeView(domain=domain, wiring=wiring, ca_cert_pem=None, certificate_pem=None, stack=None)
         outputs = party_outputs(party, cluster, key, view, {})
         # Signed in this very program: joined as soon as the objects exist.
         outputs["joinStatus"] = contract.JOIN_JOINED

@@ -5,32 +5,22 @@ Reads config and the exchange stack's outputs, wires components, returns the out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from components.certificates import KeyAndRequest, party_key
-from components.fate_cluster import ExchangeWiring, FateCluster, FateClusterArgs, PulsarCertificate
+from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fate_job import FateJob
+from components.fateconf.csr import certificate_matches_key
 from components.fateconf.fate_dag import load_dag_file, toy_example_dag
 from components.fateconf.settings import Endpoint, PulsarExchange
+from components.federation_pki import KeyAndRequest, party_key
 from components.kubefate_service import KubefateService
-from components.pki import certificate_matches_key
+from specs.errors import config_error, config_key
+from specs.loading import StackSecrets, StackSettings
+from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
-from stacks.config import CONFIG_NAMESPACE, ConfigError, ExchangeLink, PartyConfig, StackSettings
 from stacks.provider import kubernetes_provider
-
-
-@dataclass(frozen=True)
-class ExchangeView:
-    """What this party knows of the exchange: addresses, CA and (once signed) its own certificate."""
-
-    domain: str
-    wiring: ExchangeWiring
-    ca_cert_pem: str | None
-    certificate_pem: str | None
-    stack: str | None
 
 
 async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | contract.Pending:
@@ -38,13 +28,9 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
     if link.static is not None:
         static = link.static
         return ExchangeView(
-            domain=static.domain,
-            wiring=ExchangeWiring(
-                nginx=Endpoint(host=static.nginx.host, http_port=static.nginx.http_port,
-                               grpc_port=static.nginx.grpc_port),
-                pulsar=PulsarExchange(proxy_host=static.traffic_server.host, proxy_port=static.traffic_server.port,
-                                      domain=static.domain),
-            ),
+            nginx=Endpoint(host=static.nginx.host, http_port=static.nginx.http_port, grpc_port=static.nginx.grpc_port),
+            pulsar=PulsarExchange(proxy_host=static.traffic_server.host, proxy_port=static.traffic_server.port,
+                                  domain=static.domain),
             ca_cert_pem=static.ca_cert_pem,
             certificate_pem=static.certificate_pem,
             stack=None,
@@ -55,7 +41,7 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
         return outputs
     if int(outputs["partyId"]) == party_id:
         raise contract.ContractError(
-            f"{CONFIG_NAMESPACE}:party.partyId {party_id} is the exchange's own party id: give this party another id"
+            f"{config_key('party.partyId')} {party_id} is the exchange's own party id: give this party another id"
         )
     nginx = outputs["endpoints"].get("nginx") or {}
     ats = outputs["endpoints"].get("trafficServer") or {}
@@ -63,11 +49,8 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
         return contract.Pending(link.stack, f"exchange {link.stack} has no public address yet (load balancer pending)")
     member = (outputs.get("parties") or {}).get(str(party_id)) or {}
     return ExchangeView(
-        domain=outputs["domain"],
-        wiring=ExchangeWiring(
-            nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
-            pulsar=PulsarExchange(proxy_host=ats["host"], proxy_port=int(ats["port"]), domain=outputs["domain"]),
-        ),
+        nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
+        pulsar=PulsarExchange(proxy_host=ats["host"], proxy_port=int(ats["port"]), domain=outputs["domain"]),
         ca_cert_pem=outputs.get("caCertPem"),
         certificate_pem=member.get("certificatePem"),
         stack=link.stack,
@@ -131,9 +114,9 @@ def load_job_dags(party: PartyConfig) -> dict[str, dict[str, Any]]:
         try:
             dags[job.name] = load_dag_file(job.dag_file)
         except ValueError as error:
-            problems.append(f"  {CONFIG_NAMESPACE}:party.jobs[{index}].dagFile: {error}")
+            problems.append(f"{config_key(f'party.jobs[{index}].dagFile')}: {error}")
     if problems:
-        raise ConfigError("invalid stack config:\n" + "\n".join(problems))
+        raise config_error(*problems)
     return dags
 
 
@@ -162,7 +145,7 @@ def declare_jobs(party: PartyConfig, dags: dict[str, dict[str, Any]], joined: bo
             for name, job in jobs.items()}
 
 
-async def run(settings: StackSettings) -> dict[str, Any]:
+async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     party = settings.party
     link = settings.exchange_link
     assert party is not None and link is not None
@@ -170,7 +153,7 @@ async def run(settings: StackSettings) -> dict[str, Any]:
     exchange = await read_exchange(link, party.party_id)
     if isinstance(exchange, contract.Pending):
         pulumi.log.warn(f"party {party.party_id} deploys without federation routes: {exchange.reason}")
-    provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, required=True)
+    provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, secrets.kubeconfig, required=True)
     opts = pulumi.ResourceOptions(provider=provider)
     ready = not isinstance(exchange, contract.Pending)
     own_pki = party.pki.existing_secret
@@ -179,16 +162,10 @@ async def run(settings: StackSettings) -> dict[str, Any]:
     certificate: PulsarCertificate | str | None = own_pki
     if own_pki is None and ready and exchange.certificate_pem and exchange.ca_cert_pem:
         certificate = PulsarCertificate(exchange.certificate_pem, key.private_key_pkcs8_pem, exchange.ca_cert_pem)
-    external_password = pulumi.Config(CONFIG_NAMESPACE).get_secret("externalMysqlPassword")
-    if party.mysql.external is not None and external_password is None:
-        raise contract.ContractError(
-            f"{CONFIG_NAMESPACE}:externalMysqlPassword: required with party.mysql.external: "
-            "pulumi config set --secret externalMysqlPassword <password>"
-        )
     cluster = FateCluster(
         f"party-{party.party_id}",
-        FateClusterArgs(party=party, exchange=exchange.wiring if ready else None, pulsar_certificate=certificate,
-                        external_mysql_password=external_password),
+        FateClusterArgs(party=party, exchange=exchange if ready else None, pulsar_certificate=certificate,
+                        external_mysql_password=secrets.external_mysql_password),
         opts=opts,
     )
     extra: dict[str, Any] = {}

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, parse_settings, quantity_value
+from facts.sizing import quantity_value
+from specs.errors import ConfigError
+from specs.loading import parse_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 

@@ -9,19 +9,19 @@ from typing import Any
 
 import pytest
 
-from components.fate_cluster import ExchangeWiring, FateCluster, FateClusterArgs, PulsarCertificate
+from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fateconf.settings import Endpoint, PulsarExchange
-from components.kube import CONFIG_CHECKSUM_ANNOTATION
+from facts.labels import CONFIG_CHECKSUM_ANNOTATION
 from fedctl.engine import EngineState, StackRun
-from stacks.config import PartyConfig
+from specs.party import PartyConfig
 from tests.support.manifest_checks import validate_manifest
 from tests.support.pulumi_harness import run_function
 
-WIRING = ExchangeWiring(nginx=Endpoint("192.0.2.5", 9300, 9310),
+WIRING = ExchangeView(nginx=Endpoint("192.0.2.5", 9300, 9310),
                         pulsar=PulsarExchange("192.0.2.6", 443, "fate.example.org"))
 
 
-def cluster(party: dict[str, Any], *, exchange: ExchangeWiring | None = WIRING,
+def cluster(party: dict[str, Any], *, exchange: ExchangeView | None = WIRING,
             certificate: bool = False, mysql_password: str | None = None, state: EngineState | None = None) -> StackRun:
     config = PartyConfig.model_validate(party)
 
@@ -145,7 +145,7 @@ def annotation(run: StackRun, kind: str, name: str) -> str | None:
     return run.k8s_object(kind, name)["spec"]["template"]["metadata"]["annotations"].get(CONFIG_CHECKSUM_ANNOTATION)
 
 
-NEW_EXCHANGE = ExchangeWiring(nginx=Endpoint("192.0.2.50", 9300, 9310),
+NEW_EXCHANGE = ExchangeView(nginx=Endpoint("192.0.2.50", 9300, 9310),
                               pulsar=PulsarExchange("192.0.2.51", 443, "fate.example.org"))
 
 

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from components.fate_job_provider import FateFlowError, FateJobFailed, FateJobProvider
+from components.fate_job_provider import FateJobProvider
+from components.fate_job_status import FateJobFailed
+from components.fateflow_client import FateFlowError
 from components.fateconf.fate_dag import toy_example_dag
 from tests.support.fateflow_server import ADMIN_APP, FateFlowServer, fateflow_server
 

@@ -21,17 +21,12 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components import fate_job_provider as module
-from components.fate_job_provider import (
-    UNKNOWN,
-    FateFlowApi,
-    FateFlowError,
-    FateFlowUnreachable,
-    FateJobFailed,
-    FateJobProvider,
-    job_status,
-    sign,
-)
+from pulumi.runtime.rpc import UNKNOWN
+
+from components import fateflow_client as client
+from components.fate_job_provider import FateJobProvider
+from components.fate_job_status import FateJobFailed, job_status
+from components.fateflow_client import FateFlowApi, FateFlowError, FateFlowUnreachable, sign
 from components.fateconf.fate_dag import toy_example_dag, toy_example_v1
 
 ENDPOINT = "http://fateflow.test:9380"
@@ -63,8 +58,8 @@ class Fake:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(module, "_sleep", fake.sleep)
-    monkeypatch.setattr(module, "_monotonic", lambda: fake.now)
+    monkeypatch.setattr(client, "sleep", fake.sleep)
+    monkeypatch.setattr(client, "monotonic", lambda: fake.now)
     return fake
 
 
@@ -77,7 +72,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Callable[[Handler], 
             fake.seen.append(request)
             return handler(request)
 
-        monkeypatch.setattr(module, "make_client", lambda base_url, timeout_s: httpx.Client(
+        monkeypatch.setattr(client, "make_client", lambda base_url, timeout_s: httpx.Client(
             base_url=base_url, transport=httpx.MockTransport(record)))
         return fake
 
@@ -620,5 +615,5 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def refuse(base_url: str, timeout_s: float) -> httpx.Client:
         raise AssertionError("a unit test tried to reach FATE Flow")
 
-    monkeypatch.setattr(module, "make_client", refuse)
+    monkeypatch.setattr(client, "make_client", refuse)
     yield

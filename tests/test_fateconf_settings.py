@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from components.fateconf.settings import (
-    MAX_PARTY_ID,
     Endpoint,
     MysqlSettings,
     PartyServiceSettings,
@@ -15,10 +14,10 @@ from components.fateconf.settings import (
     PulsarRoute,
     PulsarSettings,
     validate_host,
-    validate_party_id,
     validate_port,
 )
 from facts.versions import UnknownFateVersion
+from specs.values import MAX_PARTY_ID, validate_party_id
 
 PARTY = PartyServiceSettings(
     party_id=9999, fate_version="2.0.0", fateflow_host="fateflow-0.fateflow.fate-9999.svc.cluster.local",

@@ -23,11 +23,12 @@ import yaml
 
 import pulumi
 import pulumi_kubernetes as k8s
-from components.kubefate_service import KubefateService, kubefate_config_yaml, mariadb_init_sql
+from components.fateconf.kubefate import kubefate_config_yaml, mariadb_init_sql
+from components.kubefate_service import KubefateService
 from fedctl import engine
 from fedctl.engine import StackRun
 from fedctl.render import Rendered, write
-from stacks.config import KubefateConfig
+from specs.party import KubefateConfig
 from tests.support.manifest_checks import checkov_available, run_checkov, validate_manifest
 from tests.support.peers import require_peer
 from tests.support.pulumi_harness import run_function, run_stack, shipped_config

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from components.fateconf.settings import validate_party_id
+from specs.values import validate_party_id
 
 ROLES = ("guest", "host", "arbiter", "local")
 STAGES = ("train", "predict", "default", "cross_validation")

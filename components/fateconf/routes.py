@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.fateconf.settings import Endpoint, PulsarExchange, PulsarRoute, validate_party_id
-from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
+from components.fateconf.settings import Endpoint, PulsarExchange, PulsarRoute
 from components.fateconf.yamlfmt import dump
+from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
+from specs.values import validate_party_id
 
 NGINX_SERVICE_KEY = "fateflow"
 """The `service` header FATE Flow sends, hence the key the nginx lua looks up in a party's entry."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.fateconf.settings import PartyServiceSettings
+from components.fateconf.yamlfmt import dump
 from facts import ports
 from facts.paths import config_paths
-from components.fateconf.settings import PartyServiceSettings
 from facts.versions import is_fate_2
-from components.fateconf.yamlfmt import dump
 
 DEFAULT_ENGINES = {"computing": "spark", "federation": "pulsar", "storage": "hdfs"}
 PULSAR_TENANT = "fl-tenant"

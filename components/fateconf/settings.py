@@ -7,34 +7,13 @@ with a message naming the field and the fix.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from facts.versions import check_version
-
-MIN_PARTY_ID = 1
-MAX_PARTY_ID = 2**31 - 1
-"""FATE's party ids: positive integers that fit a Java int (eggroll and fateboard parse them as ints).
-0 is not an id: FATE Flow 2.x uses party "0" internally for local jobs."""
+from specs.values import is_dns_label, validate_party_id
 
 MIN_PORT, MAX_PORT = 1, 65535
-
-_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-
-
-def validate_party_id(value: Any) -> int:
-    """A FATE party id as an int: an int or a string of digits, within FATE's range."""
-    if isinstance(value, bool):
-        raise ValueError("party ids are numbers (e.g. 9999), not true/false")
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise ValueError(f"{value!r} is not a party id: party ids are whole numbers (e.g. 9999)")
-    if not MIN_PARTY_ID <= value <= MAX_PARTY_ID:
-        raise ValueError(
-            f"party id {value} is out of FATE's range {MIN_PARTY_ID}..{MAX_PARTY_ID}: pick a number inside it")
-    return value
 
 
 def validate_port(value: Any, key: str) -> int:
@@ -54,7 +33,7 @@ def validate_host(value: Any, key: str) -> str:
     except ValueError:
         pass
     name = value[:-1] if value.endswith(".") else value
-    if len(name) > 253 or not all(_DNS_LABEL.match(label) for label in name.split(".")):
+    if len(name) > 253 or not all(is_dns_label(label.lower()) for label in name.split(".")):
         raise ValueError(
             f"{key} is {value!r}: not a host name or IP address; write only the host (e.g. nginx.fate-9999.svc "
             "or 192.0.2.10), without scheme, port or spaces")

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import yaml
 
-from components.fate_job_provider import sign
+from components.fateflow_client import sign
 from tests.support.peers import require_peer
 
 ACTIVE_STATES = ("waiting", "ready", "running")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_tls as tls
 
-from components.pki import party_fqdn, proxy_fqdn
+from facts.names import party_fqdn, proxy_fqdn
 
 SERVER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
 KEY_ALGORITHM = "RSA"
@@ -83,7 +83,7 @@ def proxy_key(name: str, domain: str, opts: pulumi.ResourceOptions) -> KeyAndReq
 def sign(
     name: str, ca: FederationCa, csr_pem: pulumi.Input[str], validity_hours: int, opts: pulumi.ResourceOptions
 ) -> pulumi.Output[str]:
-    """Sign a CSR that was already checked (components.pki.csr_problem) with the federation CA."""
+    """Sign a CSR that was already checked (components.fateconf.csr.csr_problem) with the federation CA."""
     cert = tls.LocallySignedCert(
         name,
         cert_request_pem=csr_pem,

@@ -1,4 +1,4 @@
-"""Pure certificate checks (no Pulumi): what the exchange verifies before it signs a party's CSR.
+"""Pure certificate checks (no Pulumi, read by cryptography): what the exchange verifies before it signs a party's CSR.
 
 The exchange signs whatever CSR a party stack exports; a CSR that claims another party's name would let
 one party receive the other's Pulsar traffic, so the name is checked against the claimed party id.
@@ -11,14 +11,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-
-def party_fqdn(party_id: int, domain: str) -> str:
-    """The name a party's broker certificate carries and the exchange routes by (SNI)."""
-    return f"{party_id}.{domain}"
-
-
-def proxy_fqdn(domain: str) -> str:
-    return f"proxy.{domain}"
+from facts.names import party_fqdn
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""Config pieces every role shares: which cluster, how endpoints are exposed, a static address."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from facts import ports
+from specs.values import Model, Port
+
+ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
+
+
+class KubernetesConfig(Model):
+    """Which cluster this stack drives: a kubeconfig context, and/or a kubeconfig held as a secret.
+
+    The kubeconfig itself is read from the secret key `fate-federation:kubeconfig` (specs.loading).
+    """
+
+    context: str | None = None
+    kubeconfig_path: str | None = None
+    # Render mode: the provider writes manifests into this directory instead of calling an API server
+    # (CI's real-engine tests, or reviewing what `pulumi up` would apply). No kubeconfig is read then.
+    render_yaml_to_directory: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _render_mode_alone(self) -> KubernetesConfig:
+        if self.render_yaml_to_directory and (self.context or self.kubeconfig_path):
+            raise ValueError(
+                "renderYamlToDirectory renders manifests without a cluster: remove context/kubeconfigPath, "
+                "or remove renderYamlToDirectory to deploy to that cluster"
+            )
+        return self
+
+
+class Exposure(Model):
+    """How a party's or the exchange's public endpoints are reached from other parties.
+
+    ClusterIP is for the local all-in-one stack: every party is in one cluster and reached by service DNS.
+    """
+
+    type: ExposureType = "LoadBalancer"
+    node_address: str | None = None
+    load_balancer_annotations: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _node_address_for_node_port(self) -> Exposure:
+        if self.type == "NodePort" and not self.node_address:
+            raise ValueError(
+                "nodeAddress is required when type is NodePort: set it to a node's address that the other "
+                "parties can reach (e.g. exposure.nodeAddress: 203.0.113.10)"
+            )
+        return self
+
+
+IN_CLUSTER = Exposure(type="ClusterIP")
+"""The local all-in-one stack's exposure: service DNS instead of load balancers."""
+
+
+class StaticEndpoint(Model):
+    host: str = Field(min_length=1)
+    port: Port
+
+
+class StaticNginx(Model):
+    host: str = Field(min_length=1)
+    http_port: Port = ports.NGINX_HTTP
+    grpc_port: Port = ports.NGINX_GRPC

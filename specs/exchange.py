@@ -1,0 +1,80 @@
+"""The exchange stack's config: the federation's domain, PKI, images and its member parties."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from facts.versions import DEFAULT_FATE_VERSION, TRAFFIC_SERVER_IMAGE
+from specs.common import Exposure, StaticEndpoint, StaticNginx
+from specs.federation import party_id_problem
+from specs.values import DnsLabel, DnsName, FateVersion, Model, PartyId, PositiveCount, StackName
+
+
+class StaticParty(Model):
+    """A party not managed with Pulumi: its public addresses, and optionally its CSR to sign."""
+
+    party_id: PartyId
+    pulsar_tls: StaticEndpoint
+    nginx: StaticNginx
+    csr_pem: str | None = None
+
+
+class PartyEntry(Model):
+    """One member of the federation: a party stack (StackReference) or a static entry."""
+
+    stack: StackName | None = None
+    static: StaticParty | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PartyEntry:
+        if (self.stack is None) == (self.static is None):
+            raise ValueError(
+                "each party entry sets exactly one of stack (e.g. organization/fate-federation/party-a) "
+                "or static (partyId, pulsarTls, nginx)"
+            )
+        return self
+
+
+class Pki(Model):
+    """managed: the exchange stack owns the federation CA. existing: bring your own Secrets."""
+
+    mode: Literal["managed", "existing"] = "managed"
+    existing_secret: DnsLabel | None = None
+    certificate_validity_hours: PositiveCount = 24 * 365
+    ca_validity_hours: PositiveCount = 24 * 365 * 10
+
+    @model_validator(mode="after")
+    def _secret_for_existing(self) -> Pki:
+        if self.mode == "existing" and not self.existing_secret:
+            raise ValueError(
+                "existingSecret is required when pki.mode is 'existing': name the Secret holding "
+                "proxy.cert.pem, proxy.key.pem and ca.cert.pem"
+            )
+        return self
+
+
+class ExchangeConfig(Model):
+    domain: DnsName = "fate.org"
+    party_id: PartyId = 1
+    namespace: DnsLabel = "fate-exchange"
+    exposure: Exposure = Exposure()
+    registry: str = ""
+    image_pull_secrets: list[DnsLabel] = []
+    nginx_fate_version: FateVersion = DEFAULT_FATE_VERSION
+    traffic_server_image: str = TRAFFIC_SERVER_IMAGE
+    parties: list[PartyEntry] = []
+    pki: Pki = Pki()
+
+    @model_validator(mode="after")
+    def _unique_members(self) -> ExchangeConfig:
+        stacks = [p.stack for p in self.parties if p.stack]
+        repeated = sorted({s for s in stacks if stacks.count(s) > 1})
+        if repeated:
+            raise ValueError(f"parties lists the stack {repeated[0]} twice: remove one entry")
+        problem = party_id_problem(
+            ((p.static.party_id, f"parties[{i}]") for i, p in enumerate(self.parties) if p.static), self.party_id)
+        if problem:
+            raise ValueError(problem)
+        return self
