@@ -5,6 +5,8 @@ cluster, no Pulumi CLI) into DIR/<stack>/manifests/ and DIR/<stack>/outputs.json
 tooling like `helm template`, never a way to apply.
 `python -m fedctl up|preview|destroy|status|graph`: drive and inspect the federation
 (fedctl/federation_cli.py, docs/operations.md).
+`python -m fedctl cluster start|stop [--dir DIR]`: the embedded cluster (real control plane, SIMULATED
+nodes and pods; docs/embedded-cluster.md).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from fedctl import cluster
 from fedctl import federation_cli
 from fedctl.render import PROJECT_ROOT, RenderError, findings, render_stacks, summary, write
 
@@ -34,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--show-secrets", action="store_true",
                         help="write secret values (Secret data, secret outputs) instead of [secret]")
     render.add_argument("--debug", action="store_true", help="print the traceback when a stack fails")
+    cluster.add_commands(commands)
     federation_cli.add_commands(commands)
     return parser
 
@@ -42,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in federation_cli.COMMANDS:
         return federation_cli.run_command(args)
+    if args.command == "cluster":
+        return cluster.run_command(args)
     try:
         rendered = render_stacks(args.project, args.stack, isolated=args.isolated)
         for item in rendered:
