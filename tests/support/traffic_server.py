@@ -116,10 +116,11 @@ class TrafficServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        log = open(self.root / "entry.log", "wb")
+        log = open(self.root / "entry.log", "ab")
+        diags = self.root / "log" / "diags.log"
+        diags.unlink(missing_ok=True)  # a restart must not read the last run's "running" line
         self.process = subprocess.Popen(["/bin/sh", "-c", ats.entrypoint_script()], env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        diags = self.root / "log" / "diags.log"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
