@@ -30,6 +30,7 @@ from components.fateconf.settings import (
 )
 from components.fateconf.spark import spark_defaults_conf
 from facts import names, ports
+from facts.images import image_facts
 from facts.labels import PARTY_ID_LABEL, labels, namespace_labels, party_instance
 from facts.paths import (
     CLIENT_PERSISTENCE_DIR,
@@ -44,6 +45,9 @@ from facts.paths import (
 from facts.sizing import quantity_value, resources, volume_size
 from facts.versions import image
 from specs.party import PartyConfig
+
+
+MYSQLADMIN_PING = ("mysqladmin", "ping", "--silent")
 
 
 @dataclass(frozen=True)
@@ -150,9 +154,15 @@ class FateCluster(pulumi.ComponentResource):
         party = self._party
         return image(module, party.fate_version, registry=party.registry)
 
-    def _data(self, module: str, volume: str, mount_path: str, **extra: object) -> kube.DataVolume:
+    def _data(self, module: str, volume: str, mount_path: str, image_module: str | None = None,
+              **extra: object) -> kube.DataVolume:
+        """The module's volume; an image that initialises only an empty directory gets a sub-directory of
+        it (facts.images), never the volume root with its lost+found."""
         persistence = self._party.persistence
+        data = image_facts(image_module or module).data
+        sub_path = data.volume_sub_path if data and data.first_start_needs_empty else None
         return kube.DataVolume(
+            sub_path=sub_path,
             name=volume,
             mount_path=mount_path,
             size=volume_size(self._party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
@@ -162,11 +172,17 @@ class FateCluster(pulumi.ComponentResource):
             **extra,  # type: ignore[arg-type]
         )
 
-    def _module(self, spec: kube.ModuleSpec) -> kube.Module:
+    def _module(self, spec: kube.ModuleSpec, image_module: str | None = None) -> kube.Module:
+        """The module as its image needs it (facts.images): a non-root image runs as its own user and
+        owns its volumes through fsGroup."""
         party = self._party
+        facts = image_facts(image_module or spec.name)
+        ownership = {"run_as_user": facts.runs_as_user, "run_as_group": facts.runs_as_group,
+                     "fs_group": facts.volume_group} if facts.needs_volume_ownership else {}
         full = kube.ModuleSpec(
             **{
                 **spec.__dict__,
+                **ownership,
                 "sizing": party.sizing,
                 "resources_override": self._party.resources_override(spec.name),
                 "image_pull_secrets": tuple(party.image_pull_secrets),
@@ -241,7 +257,12 @@ class FateCluster(pulumi.ComponentResource):
             config=[kube.ConfigFiles(name="mysql-credentials", mount_path=MYSQL_SECRETS_DIR,
                                      files=pulumi.Output.secret(credentials), secret=True)],
             data=self._data("mysql", "data", MYSQL_DATA_DIR),
-            **kube.tcp_checks(ports.MYSQL, ready_after=5, live_after=30),
+            # The first start initialises with networking off (facts.images): port 3306 stays closed for
+            # as long as that takes, so only a startup probe that asks the server itself may wait for it.
+            # `mysqladmin ping` answers 0 as soon as a server responds, even with "access denied".
+            startup=kube.exec_probe(MYSQLADMIN_PING, initial_delay=10, period=10, failures=60),
+            liveness=kube.exec_probe(MYSQLADMIN_PING, initial_delay=0, period=10, failures=3),
+            readiness=kube.tcp_probe(ports.MYSQL, initial_delay=0),
         ))
         return settings, password
 
@@ -438,9 +459,9 @@ class FateCluster(pulumi.ComponentResource):
             ports={"rpc": ports.HDFS_NAMENODE_RPC, "http": ports.HDFS_NAMENODE_HTTP},
             stateful=True,
             env=[*default_fs, {"name": "CLUSTER_NAME", "value": f"fate-{party.party_id}"}],
-            data=self._data("namenode", "dfs", HDFS_NAME_DIR),
+            data=self._data("namenode", "dfs", HDFS_NAME_DIR, image_module="hadoop-namenode"),
             **kube.tcp_checks(ports.HDFS_NAMENODE_RPC),
-        ))
+        ), image_module="hadoop-namenode")
         self._module(kube.ModuleSpec(
             name="datanode",
             image=self._image("hadoop-datanode"),
@@ -450,6 +471,6 @@ class FateCluster(pulumi.ComponentResource):
             replicas=party.hdfs.datanodes,
             env=[*default_fs,
                  {"name": "SERVICE_PRECONDITION", "value": f"{names.NAMENODE_SERVICE}:{ports.HDFS_NAMENODE_HTTP}"}],
-            data=self._data("datanode", "dfs", HDFS_DATA_DIR),
+            data=self._data("datanode", "dfs", HDFS_DATA_DIR, image_module="hadoop-datanode"),
             **kube.tcp_checks(ports.HDFS_DATANODE_HTTP),
-        ))
+        ), image_module="hadoop-datanode")

@@ -48,7 +48,18 @@ def http_probe(path: str, port: int, initial_delay: int = 10, period: int = 10, 
     }
 
 
-def container_security(run_as_user: int | None = None) -> dict[str, Any]:
+def exec_probe(command: Sequence[str], initial_delay: int = 10, period: int = 10, failures: int = 6,
+               timeout: int = 5) -> dict[str, Any]:
+    return {
+        "exec": {"command": list(command)},
+        "initial_delay_seconds": initial_delay,
+        "period_seconds": period,
+        "failure_threshold": failures,
+        "timeout_seconds": timeout,
+    }
+
+
+def container_security(run_as_user: int | None = None, run_as_group: int | None = None) -> dict[str, Any]:
     """No privilege escalation, default seccomp, only the capabilities root images need to start."""
     context: dict[str, Any] = {
         "allow_privilege_escalation": False,
@@ -57,6 +68,8 @@ def container_security(run_as_user: int | None = None) -> dict[str, Any]:
     }
     if run_as_user is not None:
         context.update(run_as_user=run_as_user, run_as_non_root=True, capabilities={"drop": ["ALL"]})
+        if run_as_group is not None:
+            context["run_as_group"] = run_as_group
     else:
         context["capabilities"] = {"drop": ["NET_RAW"]}
     return context
@@ -124,6 +137,9 @@ class DataVolume:
     persistent: bool = True
     sub_paths: Mapping[str, str] = field(default_factory=dict)
     """Optional sub-directory -> mount path, to keep several data directories on one volume."""
+    sub_path: str | None = None
+    """Mount this sub-directory of the volume at mount_path instead of its root, for images that initialise
+    only an empty directory (a fresh filesystem has lost+found at its root; facts.images)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +162,12 @@ class ModuleSpec:
     data: DataVolume | None = None
     readiness: Mapping[str, Any] | None = None
     liveness: Mapping[str, Any] | None = None
+    startup: Mapping[str, Any] | None = None
     run_as_user: int | None = None
+    run_as_group: int | None = None
+    fs_group: int | None = None
+    """Group that owns the pod's volumes (kubelet sets it on mount): how a non-root image writes a fresh
+    volume (facts.images)."""
     init_containers: Sequence[Mapping[str, Any]] = ()
     sidecars: Sequence[Mapping[str, Any]] = ()
     service_account: pulumi.Input[str] | None = None
@@ -212,7 +233,8 @@ class Module(pulumi.ComponentResource):
                 mounts.extend({"name": data.name, "mount_path": path, "sub_path": sub}
                               for sub, path in data.sub_paths.items())
             else:
-                mounts.append({"name": data.name, "mount_path": data.mount_path})
+                mounts.append({"name": data.name, "mount_path": data.mount_path,
+                               **({"sub_path": data.sub_path} if data.sub_path else {})})
             if not data.persistent:
                 volumes.append({"name": data.name, "empty_dir": {}})
             elif data.existing_claim:
@@ -235,9 +257,10 @@ class Module(pulumi.ComponentResource):
             "env": list(spec.env),
             "volume_mounts": mounts,
             "resources": resources(spec.name, spec.sizing, spec.resources_override),
-            "security_context": container_security(spec.run_as_user),
+            "security_context": container_security(spec.run_as_user, spec.run_as_group),
             "readiness_probe": spec.readiness,
             "liveness_probe": spec.liveness,
+            "startup_probe": spec.startup,
         }
         if spec.command is not None:
             container["command"] = list(spec.command)
@@ -254,7 +277,11 @@ class Module(pulumi.ComponentResource):
                 "service_account_name": spec.service_account,
                 "automount_service_account_token": spec.automount_token,
                 "image_pull_secrets": [{"name": s} for s in spec.image_pull_secrets],
-                "security_context": {"seccomp_profile": {"type": "RuntimeDefault"}},
+                "security_context": {
+                    "seccomp_profile": {"type": "RuntimeDefault"},
+                    **({"fs_group": spec.fs_group, "fs_group_change_policy": "OnRootMismatch"}
+                       if spec.fs_group is not None else {}),
+                },
                 "enable_service_links": False,
             },
         }

@@ -38,6 +38,8 @@ class DataDirectory:
     filesystem's `lost+found` at the volume root breaks the first start, so mount a sub-directory
     (subPath) or remove it in an init step."""
     why: str
+    volume_sub_path: str | None = None
+    """The volume sub-directory to mount as the data directory when `first_start_needs_empty`."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,12 @@ class ImageFacts:
         """True when a root-owned fresh volume is not writable by the image's process as it starts:
         a non-root process that does not chown its data directory itself needs fsGroup."""
         return self.runs_as_user != ROOT
+
+    @property
+    def volume_group(self) -> int:
+        """The fsGroup that makes a fresh volume writable for the process: its own group, or (when that
+        is root's) a group numbered like its user, added to the process as a supplementary group."""
+        return self.runs_as_group if self.runs_as_group != ROOT else self.runs_as_user
 
 
 _BUILDER_2 = "develop-2.0.0 (5e70d61c3f1f)"
@@ -192,7 +200,7 @@ MYSQL = ImageFacts(
     writes=("/var/lib/mysql", "/var/run/mysqld"),
     data=DataDirectory("/var/lib/mysql", True,
                        "with no mysql/ sub-directory the entrypoint runs `mysqld --initialize-insecure`, which "
-                       "aborts when the directory has any file in it (lost+found included)"),
+                       "aborts when the directory has any file in it (lost+found included)", "mysql"),
     config=(ConfigRead("/etc/mysql/my.cnf, /etc/mysql/conf.d/", "start"),
             ConfigRead("/docker-entrypoint-initdb.d/", "first start"),
             ConfigRead("$MYSQL_*_FILE (e.g. /run/secrets/mysql/MYSQL_PASSWORD)", "first start")),
@@ -232,7 +240,7 @@ HADOOP_NAMENODE = ImageFacts(
     writes=("/hadoop/dfs/name", "/etc/hadoop", "/opt/hadoop-3.2.1/logs"),
     data=DataDirectory("/hadoop/dfs/name", True,
                        "run.sh formats the namenode only when `ls -A /hadoop/dfs/name` is empty; with lost+found "
-                       "it is never formatted and the namenode exits"),
+                       "it is never formatted and the namenode exits", "name"),
     config=(ConfigRead("/etc/hadoop/*-site.xml, written at start from CORE_CONF_*/HDFS_CONF_* variables", "start"),),
     command=("/entrypoint.sh", "/run.sh"),
     sources=(Source("big-data-europe/docker-hadoop", "namenode/run.sh, namenode/Dockerfile",

@@ -22,9 +22,6 @@ from tests.support.pulumi_harness import run_program
 WORKLOAD_MODULE = {"namenode": "hadoop-namenode", "datanode": "hadoop-datanode"}
 """Workload name -> facts.images module, where they differ."""
 
-FIXED_IN_PHASE_2 = "issue 8: the manifests do not follow the image facts yet (fix lands with the layering)"
-
-
 @cache
 def party_a() -> StackRun:
     return run_program("party-a")
@@ -54,15 +51,10 @@ def data_mount(workload: dict[str, Any], facts: ImageFacts) -> tuple[dict[str, A
     return None
 
 
-def _phase_2(name: str, failing: set[str]) -> Any:
-    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=FIXED_IN_PHASE_2)) if name in failing \
-        else name
-
-
 STATEFUL = ["mysql", "fateflow", "pulsar", "client", "namenode", "datanode"]
 
 
-@pytest.mark.parametrize("name", [_phase_2(n, {"pulsar"}) for n in STATEFUL])
+@pytest.mark.parametrize("name", STATEFUL)
 def test_a_non_root_image_can_write_its_fresh_volume(name: str) -> None:
     workload, facts = workloads()[name], facts_of(name)
     found = data_mount(workload, facts)
@@ -76,7 +68,7 @@ def test_a_non_root_image_can_write_its_fresh_volume(name: str) -> None:
     assert container.get("runAsUser", security.get("runAsUser")) == facts.runs_as_user
 
 
-@pytest.mark.parametrize("name", [_phase_2(n, {"mysql", "namenode"}) for n in STATEFUL])
+@pytest.mark.parametrize("name", STATEFUL)
 def test_an_image_that_needs_an_empty_directory_never_sees_the_volume_root(name: str) -> None:
     workload, facts = workloads()[name], facts_of(name)
     mount, _ = data_mount(workload, facts) or (None, None)
@@ -106,3 +98,14 @@ def test_config_files_are_mounted_where_the_image_reads_them(name: str) -> None:
     if name != "mysql":
         assert mounted or any(m["mountPath"].rstrip("/") in expected.values()
                               for m in container.get("volumeMounts") or []), f"{name}: no config at its paths"
+
+
+def test_mysql_first_start_is_not_killed_mid_initialisation() -> None:
+    """MySQL initialises with networking off (port 3306 closed); a TCP liveness probe would kill it. A
+    startup probe asking the server itself (`mysqladmin ping`) holds liveness off for minutes."""
+    container = workloads()["mysql"]["spec"]["template"]["spec"]["containers"][0]
+    startup, liveness = container.get("startupProbe") or {}, container.get("livenessProbe") or {}
+    assert startup.get("exec", {}).get("command", [])[:2] == ["mysqladmin", "ping"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 300
+    assert "tcpSocket" not in liveness and liveness["exec"]["command"][:2] == ["mysqladmin", "ping"]
+    assert container["readinessProbe"]["tcpSocket"]["port"] == 3306  # ready only once clients can connect
