@@ -19,7 +19,7 @@ from components.exposure import namespace_network_policy, public_service, servic
 from components.fateconf.fateboard import fateboard_application_properties
 from components.fateconf.pulsar import pulsar_standalone_conf
 from components.fateconf.routes import party_nginx_route_table_yaml, pulsar_route_table_yaml
-from components.fateconf.service_conf import service_conf_yaml
+from components.fateconf.service_conf import service_conf_yaml, spark_worker_service_conf_yaml
 from components.fateconf.settings import (
     Endpoint,
     MysqlSettings,
@@ -42,7 +42,7 @@ from facts.paths import (
     PULSAR_DATA_DIR,
     config_paths,
 )
-from facts.sizing import quantity_value, resources, volume_size
+from facts.sizing import spark_worker_cores, volume_size
 from facts.versions import image
 from specs.party import PartyConfig
 
@@ -138,7 +138,7 @@ class FateCluster(pulumi.ComponentResource):
         self._add_pulsar()
         self._add_fateboard(fateboard_password)
         self._add_client()
-        self._add_spark(service_conf)
+        self._add_spark()
         self._add_hdfs()
 
         self.fateboard_password = pulumi.Output.secret(fateboard_password)
@@ -218,8 +218,9 @@ class FateCluster(pulumi.ComponentResource):
             hdfs_namenode=party.hdfs.external.name_node if party.hdfs.external else
             f"hdfs://{names.NAMENODE_SERVICE}:{ports.HDFS_NAMENODE_RPC}",
             spark_nodes=party.spark.workers,
-            spark_cores_per_node=max(1, int(quantity_value(resources(
-                "spark-worker", party.sizing, self._party.resources_override("spark-worker"))["requests"]["cpu"]))),
+            # What each worker really offers (SPARK_WORKER_CORES, set from its CPU limit): the pool FATE Flow
+            # schedules jobs from must not promise more, nor less than a default job needs (specs.party).
+            spark_cores_per_node=spark_worker_cores(party.sizing, party.resources_override("spark-worker")),
         )
 
     # --- modules ---------------------------------------------------------------------------------
@@ -427,7 +428,7 @@ class FateCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]),
         )
 
-    def _add_spark(self, service_conf: pulumi.Output[dict[str, str]]) -> None:
+    def _add_spark(self) -> None:
         party = self._party
         if party.spark.external is not None:
             return
@@ -442,9 +443,11 @@ class FateCluster(pulumi.ComponentResource):
             image=self._image("spark-worker"),
             ports={"ui": ports.SPARK_WORKER_UI},
             replicas=party.spark.workers,
-            # FATE's code runs inside the executors and reads the same service_conf.yaml as FATE Flow.
-            config=[kube.ConfigFiles.for_file("fateflow-service-conf", self._paths.spark_worker_service_conf,
-                                              service_conf, secret=True, managed=False)],
+            env=[{"name": "SPARK_WORKER_CORES", "value": str(self._service.spark_cores_per_node)}],
+            # FATE's code in the executors reads a service_conf.yaml, but not the database: as KubeFATE does,
+            # the workers get one without it (a ConfigMap), never FATE Flow's Secret with the MySQL password.
+            config=[kube.ConfigFiles.for_file("spark-worker-config", self._paths.spark_worker_service_conf,
+                                              spark_worker_service_conf_yaml(self._service))],
             **kube.tcp_checks(ports.SPARK_WORKER_UI),
         ))
 

@@ -7,6 +7,7 @@ from these presets, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -32,6 +33,8 @@ def _both(cpu: str, memory: str) -> dict[str, dict[str, str]]:
 
 
 DEV = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+DEV_SPARK_WORKER = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "4", "memory": "4Gi"}}
+"""Up to 4 CPUs per dev worker: one worker then offers the 4 cores FATE Flow 2.x gives every job."""
 PRODUCTION = _both("4", "8Gi")
 PRODUCTION_SPARK_WORKER = _both("8", "16Gi")
 
@@ -45,7 +48,19 @@ def resources(module: str, sizing: Sizing, override: tuple[str, str] | None = No
         return _both(*override)
     if sizing == "production":
         return PRODUCTION_SPARK_WORKER if module == "spark-worker" else PRODUCTION
-    return DEV
+    return DEV_SPARK_WORKER if module == "spark-worker" else DEV
+
+
+FATEFLOW_JOB_CORES = {"2": 4, "1": 2}
+"""Cores FATE Flow asks of the Spark pool for a job with default settings, by FATE major version: 2.x
+`job_default_config.yaml` job_cores 4 and task_run.spark 2 executors x 2 cores (held to the installed FATE
+Flow by tests/test_fateflow_cores.py); 1.x `flow test toy` asks task_cores 2. A pool below this never runs
+a job: FATE Flow grants a job only when the pool holds all its cores."""
+
+
+def spark_worker_cores(sizing: Sizing, override: tuple[str, str] | None = None) -> int:
+    """The cores one Spark worker offers (SPARK_WORKER_CORES): its CPU limit, rounded up, at least 1."""
+    return max(1, math.ceil(quantity_value(resources("spark-worker", sizing, override)["limits"]["cpu"])))
 
 
 def volume_size(sizing: Sizing, override: str | None) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from facts.sizing import FATEFLOW_JOB_CORES
+from specs.spark import spark_pool_problem
 from tests.support.peers import require_peer
 from tests.support.pulumi_harness import run_program
 
@@ -55,11 +57,21 @@ def spark_pools(stack: str) -> dict[str, Any]:
     return pools
 
 
-def test_fate_flow_defaults_are_read_from_the_installed_package() -> None:
-    assert fate_flow_job_cores() >= 1
+def test_the_recorded_fact_is_fate_flows_own_default() -> None:
+    """facts.sizing.FATEFLOW_JOB_CORES (used by the config check) is what the installed FATE Flow asks."""
+    assert FATEFLOW_JOB_CORES["2"] == fate_flow_job_cores()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 5: the pool is workers x CPU request (phase 2)")
+def test_a_pool_too_small_for_a_default_job_is_refused_with_the_keys_to_raise() -> None:
+    problem = spark_pool_problem(workers=1, sizing="dev", override=("1", "2Gi"), fate_version="2.0.0",
+                                 key="fate-federation:party")
+    assert problem is not None
+    assert "fate-federation:party.spark.workers" in problem and "set spark.workers to 4" in problem
+    assert "resources.spark-worker.cpu to at least 4" in problem
+    assert spark_pool_problem(workers=1, sizing="dev", override=None, fate_version="2.0.0", key="k") is None
+    assert spark_pool_problem(workers=2, sizing="dev", override=("1", "2Gi"), fate_version="1.11.2", key="k") is None
+
+
 @pytest.mark.parametrize("stack", ["party-a", "party-b", "local"])
 def test_spark_pool_holds_a_default_job(stack: str) -> None:
     job_cores = fate_flow_job_cores()

@@ -106,3 +106,11 @@ def service_conf(s: PartyServiceSettings) -> dict[str, Any]:
 def service_conf_yaml(s: PartyServiceSettings) -> str:
     """The party's service_conf.yaml in the layout of its FATE version."""
     return dump(service_conf(s))
+
+
+def spark_worker_service_conf_yaml(s: PartyServiceSettings) -> str:
+    """The service_conf.yaml FATE's code in the Spark executors reads: FATE Flow's, without the database
+    (the executors never open it), so it holds no password and is a ConfigMap (KubeFATE mounts a dummy too)."""
+    document = service_conf(s)
+    document.pop("database", None)
+    return dump(document)
