@@ -17,6 +17,7 @@ import pulumi_random as random
 from components import kube
 from components.exposure import namespace_network_policy, public_service, service_address, service_port
 from components.fateconf.fateboard import fateboard_application_properties
+from components.fateconf.nginx import nginx_conf, relay_names
 from components.fateconf.pulsar import pulsar_standalone_conf
 from components.fateconf.routes import party_nginx_route_table_yaml, pulsar_route_table_yaml
 from components.fateconf.service_conf import service_conf_yaml, spark_worker_service_conf_yaml
@@ -293,23 +294,34 @@ class FateCluster(pulumi.ComponentResource):
                             sub_paths=dict(paths.fateflow_data_sub_paths)),
             **kube.tcp_checks(ports.FATEFLOW_HTTP),
         ))
+        # One stable address for FATE Flow (the headless Service above names the pod, for FATE Flow itself).
+        public_service(
+            f"{self._name}-fateflow-client", service_name=names.FATEFLOW_CLIENT_SERVICE, module="fateflow",
+            instance=self._instance, namespace=self.namespace,
+            ports={"grpc": ports.FATEFLOW_GRPC, "http": ports.FATEFLOW_HTTP}, exposure_type="ClusterIP",
+            annotations=None, opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]),
+        )
 
     def _add_nginx(self) -> None:
         party, paths = self._party, self._paths
         exchange = self._args.exchange
-        route_table = party_nginx_route_table_yaml(
+        fateflow = Endpoint(host=names.FATEFLOW_CLIENT_SERVICE, http_port=ports.FATEFLOW_HTTP,
+                            grpc_port=ports.FATEFLOW_GRPC)
+        # FATE's balancer takes IP addresses only: named hosts are reached through relays in nginx.conf,
+        # whose upstreams nginx resolves at start (components.fateconf.nginx).
+        route_table, relays = relay_names(party_nginx_route_table_yaml(
             party.party_id,
-            nginx=Endpoint(host=names.NGINX_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
-            fateflow=Endpoint(host=names.FATEFLOW_SERVICE, http_port=ports.FATEFLOW_HTTP,
-                              grpc_port=ports.FATEFLOW_GRPC),
+            nginx=Endpoint(host=names.NGINX_INTERNAL_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
+            fateflow=fateflow,
             exchange=exchange.nginx if exchange else None,
-        )
+        ))
         nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
         self._module(kube.ModuleSpec(
             name="nginx",
             image=self._image("nginx"),
             ports=nginx_ports,
-            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
+            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table),
+                    kube.ConfigFiles.for_file("nginx-conf", paths.nginx_conf, nginx_conf(fateflow, relays))],
             service_name=names.NGINX_INTERNAL_SERVICE,
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),

@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components import ats_runtime, kube
 from components.exposure import namespace_network_policy, public_service, service_address, service_port
+from components.fateconf.nginx import nginx_conf, relay_names
 from components.fateconf.routes import exchange_nginx_route_table_yaml
 from components.fateconf.settings import Endpoint
 from components.federation_pki import FederationCa, proxy_key, sign
@@ -80,10 +81,12 @@ class FateExchange(pulumi.ComponentResource):
         kube.Module(f"{name}-traffic-server", traffic_server, self.namespace, instance, opts=module_opts)
 
         paths = config_paths(config.nginx_fate_version)
-        route_table = exchange_nginx_route_table_yaml(
+        # Parties named by a host name (a load balancer's hostname, a Service in one cluster) are reached
+        # through relays in nginx.conf: FATE's balancer takes IP addresses only (components.fateconf.nginx).
+        route_table, relays = relay_names(exchange_nginx_route_table_yaml(
             Endpoint(host=NGINX_INTERNAL_SERVICE, http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
             args.routes.nginx_routes,
-        )
+        ))
         nginx_ports = {"http": ports.NGINX_HTTP, "grpc": ports.NGINX_GRPC}
         kube.Module(f"{name}-nginx", kube.ModuleSpec(
             name="nginx",
@@ -91,7 +94,8 @@ class FateExchange(pulumi.ComponentResource):
             ports=nginx_ports,
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name=NGINX_INTERNAL_SERVICE,
-            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table)],
+            config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table),
+                    kube.ConfigFiles.for_file("nginx-conf", paths.nginx_conf, nginx_conf(None, relays))],
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),
             liveness=kube.http_probe("/test", ports.NGINX_HEALTH, initial_delay=20),
         ), self.namespace, instance, opts=module_opts)

@@ -11,6 +11,9 @@ CLUSTER_DOMAIN = "cluster.local"
 
 # --- a party's Services ---
 FATEFLOW_SERVICE = "fateflow"
+"""FATE Flow's headless Service: the stable pod name (fateflow-0.fateflow...) FATE Flow advertises."""
+FATEFLOW_CLIENT_SERVICE = "fateflow-client"
+"""FATE Flow's ClusterIP Service (KubeFATE's name): one stable address nginx routes to, across restarts."""
 MYSQL_SERVICE = "mysql"
 PULSAR_SERVICE = "pulsar"
 NGINX_SERVICE = "nginx"

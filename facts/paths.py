@@ -92,6 +92,11 @@ class ConfigPaths:
         return ConfigFile(self.nginx_conf_dir, "route_table.yaml", False, "every 5 s")
 
     @property
+    def nginx_conf(self) -> ConfigFile:
+        """nginx.conf, read at start, beside the image's mime.types and vhost/ (so mounted alone)."""
+        return ConfigFile(self.nginx_conf_dir, "nginx.conf", False, "start")
+
+    @property
     def pulsar_standalone_conf(self) -> ConfigFile:
         return ConfigFile(self.pulsar_conf_dir, "standalone.conf", False, "start")
 

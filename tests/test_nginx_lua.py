@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.fateconf.nginx import nginx_conf, route_host
+from components.fateconf.nginx import nginx_conf, relay_names, route_host
 from components.fateconf.routes import exchange_nginx_route_table_yaml, party_nginx_route_table_yaml
 from components.fateconf.settings import Endpoint
 from tests.support.nginx_lua import FateProxy, available, free_port
@@ -163,7 +163,6 @@ def test_rendered_nginx_conf_names_fate_flow_as_the_fallback_on_a_party_only() -
         assert "include vhost/*.conf;" in text and "init_worker_by_lua_file 'lua/initialize.lua';" in text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8 defect 1: the components still write Service names (phase 2)")
 @pytest.mark.parametrize("stack", ["party-a", "local"])
 def test_rendered_route_tables_hold_only_addresses_the_balancer_accepts(stack: str) -> None:
     """On the manifests users see: every nginx route host is one the real module accepts (see above), and
@@ -182,3 +181,24 @@ def test_rendered_route_tables_hold_only_addresses_the_balancer_accepts(stack: s
     for nginx in [d for d in run.k8s_objects("Deployment") if d["metadata"]["name"] == "nginx"]:
         mounts = nginx["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
         assert "/data/projects/fate/proxy/nginx/conf/nginx.conf" in {m["mountPath"] for m in mounts}
+
+
+def test_a_named_route_reaches_its_backend_through_a_relay(proxy_factory: Any) -> None:
+    """A Service or a load balancer known only by name: the table gets a loopback relay the balancer
+    accepts, and nginx.conf an upstream naming the host, resolved by nginx at start (here `localhost`,
+    from /etc/hosts: loopback only)."""
+    fateflow, peer = Endpoint(LOOPBACK, free_port(), free_port()), Endpoint("localhost", free_port(), free_port())
+    named_yaml = party_nginx_route_table_yaml(9999, nginx=fateflow, fateflow=fateflow, exchange=None,
+                                              peers={10000: peer})
+    table_yaml, relays = relay_names(named_yaml, first_port=free_port())
+    table = yaml.safe_load(table_yaml)
+    assert [r.host for r in relays] == ["localhost"]
+    for _, _, server in _entries(table):
+        route_host(server["host"], "route")  # only addresses the balancer accepts are written
+    proxy = proxy_factory("relay", nginx_conf=nginx_conf(fateflow, relays), route_table=table_yaml,
+                          backends={"fateflow": fateflow.http_port, "peer": peer.http_port},
+                          grpc_backends={"fateflow-grpc": fateflow.grpc_port, "peer-grpc": peer.grpc_port})
+    assert proxy.call(10000) == (200, "peer"), proxy.logs()
+    assert proxy.call(10000, grpc=True) == (200, "peer-grpc"), proxy.logs()
+    assert proxy.call(9999) == (200, "fateflow")
+    assert proxy.refusals() == []
