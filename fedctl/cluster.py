@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -171,7 +172,8 @@ CLIENTS = {
 
 
 def write_pki(pki: Path) -> None:
-    """CA, API server serving cert, service-account signing key and one client cert per CLIENTS entry."""
+    """CA, API server serving cert, service-account signing key (and its public half, which the API server
+    verifies tokens with) and one client cert per CLIENTS entry."""
     pki.mkdir(parents=True, exist_ok=True)
     ca_key = _key()
     ca = _certificate(_name("fate-federation-embedded-ca"), ca_key, None, ca_key, ca=True)
@@ -185,7 +187,10 @@ def write_pki(pki: Path) -> None:
     files["apiserver.crt"] = _pem_cert(_certificate(_name("kube-apiserver"), server_key, ca, ca_key,
                                                     usages=[ExtendedKeyUsageOID.SERVER_AUTH], sans=sans))
     files["apiserver.key"] = _pem_key(server_key)
-    files["sa.key"] = _pem_key(_key())
+    service_account_key = _key()
+    files["sa.key"] = _pem_key(service_account_key)
+    files["sa.pub"] = service_account_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     for client, (user, group) in CLIENTS.items():
         key = _key()
         files[f"{client}.crt"] = _pem_cert(_certificate(_name(user, group), key, ca, ca_key,
@@ -327,7 +332,7 @@ def _commands(bin_dir: Path, paths: Paths, ports: Mapping[str, int], stage_files
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={ports['apiserver']}",
             f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
             f"--client-ca-file={pki / 'ca.crt'}",
-            f"--service-account-key-file={pki / 'sa.key'}", f"--service-account-signing-key-file={pki / 'sa.key'}",
+            f"--service-account-key-file={pki / 'sa.pub'}", f"--service-account-signing-key-file={pki / 'sa.key'}",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             # Pod Security admission is on by default; namespaces' labels choose the level.
@@ -436,8 +441,9 @@ def start(directory: Path = DEFAULT_DIR, bin_dir: Path | None = None, *, project
         paths.pids.write_text(json.dumps({"binDir": str(bin_dir), "pids": pids}))
         return process
 
-    client = httpx.Client(verify=str(paths.pki / "ca.crt"), timeout=2,
-                          cert=(str(paths.pki / "admin.crt"), str(paths.pki / "admin.key")))
+    tls = ssl.create_default_context(cafile=str(paths.pki / "ca.crt"))
+    tls.load_cert_chain(str(paths.pki / "admin.crt"), str(paths.pki / "admin.key"))
+    client = httpx.Client(verify=tls, timeout=2)
     try:
         etcd = launch("etcd")
         _wait("etcd answering /health", lambda: httpx.get(
