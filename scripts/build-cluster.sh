@@ -19,7 +19,7 @@ command -v go >/dev/null || { echo "build-cluster: no Go toolchain on PATH (need
 rm -rf "$out"
 mkdir -p "$out/bin"
 cd "$module"
-export CGO_ENABLED=0 GOFLAGS="-mod=readonly -modcacherw"
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -modcacherw -buildvcs=false"
 kube_version="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 started=$SECONDS
 echo "build-cluster: building Kubernetes $kube_version, etcd and kwok into $out (cold: ~20-30 min on 2 cores, once)" >&2
