@@ -24,6 +24,7 @@ test: setup
 	bash scripts/install-graphviz.sh
 	bash scripts/install-nginx-lua.sh
 	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
+	FATE_CLUSTER_BIN="$$(bash scripts/build-cluster.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
