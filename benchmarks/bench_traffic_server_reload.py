@@ -1,14 +1,21 @@
-"""Time from a route change to the route being live on a REAL Traffic Server, and per-connection overhead.
+"""Time from a route change to the route being live on a REAL Traffic Server, where that time goes, and
+per-connection overhead.
 
 The exchange is rendered (engine mocks) with party-a only, started in Debian's Traffic Server through the
 exchange's own entry script, then party-b's route is added and removed again by swapping the mounted
-ConfigMap directory the way kubelet does. Needs `traffic_server` (scripts/install-traffic-server.sh).
+ConfigMap directory the way kubelet does. Run side by side: the entry script's earlier 1 s poll and
+today's (ats.RELOAD_POLL_SECONDS). The split comes from Traffic Server's own logs: the swap to
+traffic_manager noticing the change (`User has changed config file`, i.e. our poll + traffic_ctl), and
+from there to traffic_server loading sni.yaml (traffic_manager's record push cycle).
+Needs `traffic_server` (scripts/install-traffic-server.sh).
 Usage: .venv/bin/python benchmarks/bench_traffic_server_reload.py [--cycles N]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import re
 import ssl
 import statistics
 import sys
@@ -19,8 +26,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from tests.support.pulumi_harness import render_federation, run_stack, shipped_config  # noqa: E402
+from tests.support.pulumi_harness import render_federation, run_program, shipped_config  # noqa: E402
 from tests.support.tls_backends import TlsEchoBackend, round_trip, tls_client  # noqa: E402
+from components.fateconf import ats  # noqa: E402
 from tests.support.traffic_server import TrafficServer, free_port  # noqa: E402
 
 DOMAIN = "fate.example.org"
@@ -30,7 +38,7 @@ REFS = {"party-a": "organization/fate-federation/party-a", "party-b": "organizat
 def exchange_with(parties: dict) -> object:
     config = shipped_config("exchange")
     config["fate-federation:exchange"]["parties"] = [{"stack": ref} for ref in parties]
-    return run_stack("exchange", config, stack_outputs=parties)
+    return run_program("exchange", config, stack_outputs=parties)
 
 
 def files(run: object) -> tuple[dict, str, dict]:
@@ -56,6 +64,53 @@ def wait(predicate, timeout: float = 30.0) -> float:  # type: ignore[no-untyped-
     raise SystemExit(f"not reached within {timeout} s")
 
 
+_STAMP = re.compile(r"^\[(\w{3} \d+ \d\d:\d\d:\d\d\.\d{3})\]")
+
+
+def stamps(path: Path, marker: str) -> list[float]:
+    """Times (seconds of the day) of the log lines containing `marker`."""
+    times = []
+    for line in path.read_text(errors="replace").splitlines():
+        match = _STAMP.match(line)
+        if match and marker in line:
+            clock = datetime.datetime.strptime(match.group(1).split(" ", 2)[-1], "%H:%M:%S.%f")
+            times.append(clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6)
+    return times
+
+
+def run_cycles(poll: float, cycles: int, only_a: tuple, both: tuple, backends: dict, ca: str) -> dict[str, list[float]]:
+    server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=only_a[0], sni_yaml=only_a[1],
+                           cert_files=only_a[2], poll_seconds=poll,
+                           backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
+    server.start()
+    result: dict[str, list[float]] = {"added": [], "removed": [], "noticed": [], "loaded": []}
+    try:
+        tunnel = tls_client(server.listen_port, f"9999.{DOMAIN}", ca)
+        for _ in range(cycles):
+            for sni, key, want in ((both[1], "added", True), (only_a[1], "removed", False)):
+                now = datetime.datetime.now()
+                swapped = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
+                server.update_routes(sni)
+                result[key].append(wait(lambda: live(server.listen_port, f"10000.{DOMAIN}", ca) == want))
+                noticed = [t for t in stamps(server.root / "log" / "manager.log", "User has changed config file")
+                           if t >= swapped]
+                loaded = [t for t in stamps(server.root / "log" / "diags.log", "sni.yaml finished loading")
+                          if t >= swapped]
+                if noticed and loaded:
+                    result["noticed"].append(noticed[0] - swapped)
+                    result["loaded"].append(loaded[0] - noticed[0])
+                if round_trip(tunnel, b"open") != b"9999:open":  # the tunnel opened first still carries data
+                    raise SystemExit("an open tunnel was cut by a reload")
+        tunnel.close()
+    finally:
+        server.stop()
+    return result
+
+
+def line(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f} s, max {max(values):.2f} s (n={len(values)})" if values else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=5)
@@ -70,34 +125,35 @@ def main() -> None:
                                             free_port())
     only_a = files(exchange_with({REFS["party-a"]: outputs["party-a"]}))
     both = files(exchange_with({REFS[s]: outputs[s] for s in REFS}))
-    server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=only_a[0], sni_yaml=only_a[1],
-                           cert_files=only_a[2],
-                           backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
-    server.start()
     try:
-        added, removed = [], []
-        for _ in range(args.cycles):
-            server.update_routes(both[1])
-            added.append(wait(lambda: live(server.listen_port, f"10000.{DOMAIN}", ca)))
-            server.update_routes(only_a[1])
-            removed.append(wait(lambda: not live(server.listen_port, f"10000.{DOMAIN}", ca)))
+        runs = {poll: run_cycles(poll, args.cycles, only_a, both, backends, ca)
+                for poll in (1.0, ats.RELOAD_POLL_SECONDS)}
+        server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=both[0], sni_yaml=both[1],
+                               cert_files=both[2], backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
+        server.start()
         direct, proxied = [], []
-        for _ in range(100):
-            for port, times in ((backends[9999].port, direct), (server.listen_port, proxied)):
-                started = time.perf_counter()
-                with tls_client(port, f"9999.{DOMAIN}", ca) as conn:
-                    round_trip(conn, b"x")
-                times.append(time.perf_counter() - started)
-        print("Traffic Server (Debian trafficserver) under traffic_manager, routes swapped like kubelet swaps a "
-              "ConfigMap, reload by the exchange's entry script (poll 1 s + traffic_ctl config reload):")
-        print(f"  route added -> live:     median {statistics.median(added):.2f} s, max {max(added):.2f} s "
-              f"(n={len(added)})")
-        print(f"  route removed -> refused: median {statistics.median(removed):.2f} s, max {max(removed):.2f} s "
-              f"(n={len(removed)})")
+        try:
+            for _ in range(100):
+                for port, times in ((backends[9999].port, direct), (server.listen_port, proxied)):
+                    started = time.perf_counter()
+                    with tls_client(port, f"9999.{DOMAIN}", ca) as conn:
+                        round_trip(conn, b"x")
+                    times.append(time.perf_counter() - started)
+        finally:
+            server.stop()
+        print("Traffic Server (Debian trafficserver 9.2) under traffic_manager, routes swapped like kubelet swaps a "
+              "ConfigMap, reloaded by the exchange's entry script (poll + traffic_ctl config reload); a tunnel opened "
+              "before the first change carried data after every reload:")
+        for poll, result in runs.items():
+            label = "before (1 s poll)" if poll == 1.0 else f"now ({poll:g} s poll)"
+            print(f"  {label}:")
+            print(f"    route added -> live:      {line(result['added'])}")
+            print(f"    route removed -> refused: {line(result['removed'])}")
+            print(f"    swap -> traffic_manager notices (poll + traffic_ctl): {line(result['noticed'])}")
+            print(f"    traffic_manager -> traffic_server loads sni.yaml (its 5 s record push): {line(result['loaded'])}")
         print(f"  new TLS connection + round trip: direct {statistics.median(direct) * 1000:.1f} ms, through "
               f"the exchange {statistics.median(proxied) * 1000:.1f} ms (median of 100 each)")
     finally:
-        server.stop()
         for backend in backends.values():
             backend.close()
 

@@ -26,7 +26,11 @@ TLS_PORT = ports.TRAFFIC_SERVER_TLS
 CERT_FILE = "proxy.cert.pem"
 KEY_FILE = "proxy.key.pem"
 CA_FILE = "ca.cert.pem"
-RELOAD_POLL_SECONDS = 1
+RELOAD_POLL_SECONDS = 0.2
+"""How often the entry script looks at the mounted sni.yaml (a cksum of a small file). Traffic Server's
+own share of a reload is a fixed cycle: traffic_manager pushes changed records to traffic_server every
+5 s (REC_REMOTE_SYNC_INTERVAL_MS, compiled in, ATS 9.2), so a route is live 0-5 s after
+`traffic_ctl config reload`, whatever records say; see docs/exchange-reload.md."""
 FATE_CONNECT_PORTS = "443 6650-6700 30000-33000"
 """The ports KubeFATE's exchange admits; we add every routed backend port to them."""
 
@@ -141,7 +145,7 @@ def traffic_server_files(routes: Sequence[SniRoute], *, tls_port: int = TLS_PORT
     return files
 
 
-def entrypoint_script() -> str:
+def entrypoint_script(poll_seconds: float = RELOAD_POLL_SECONDS) -> str:
     """The container's entry: install the staged files, run traffic_manager, reload on route changes.
 
     kubelet updates a ConfigMap mounted as a directory by swapping a `..data` symlink, so the staged
@@ -161,7 +165,7 @@ manager=$!
 trap 'kill -TERM "$manager" 2>/dev/null; wait "$manager"; exit 0' TERM INT
 last="$(cksum < "$routes/{SNI_FILENAME}")"
 while kill -0 "$manager" 2>/dev/null; do
-  sleep {RELOAD_POLL_SECONDS}
+  sleep {poll_seconds}
   now="$(cksum < "$routes/{SNI_FILENAME}")"
   if [ "$now" != "$last" ]; then
     install_file "$routes/{SNI_FILENAME}" "$conf/{SNI_FILENAME}"

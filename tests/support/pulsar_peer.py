@@ -39,8 +39,9 @@ JVM_OPTIONS = (
     "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
     "-Dio.netty.tryReflectionSetAccessible=true",
 )
-_PORT_RANGE = (30000, 33000)
-"""Broker TLS ports must be ones the exchange's connect_ports admit (FATE's 30000-33000)."""
+_PORT_RANGE = (30000, 32768)
+"""Broker TLS ports must be ones the exchange's connect_ports admit (FATE's 30000-33000); below Linux's
+ephemeral range (32768-), so an outgoing connection cannot take a port handed out before its broker starts."""
 _handed_out: set[int] = set()
 
 

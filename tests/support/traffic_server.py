@@ -90,8 +90,10 @@ class TrafficServer:
     """The exchange's Traffic Server in a private folder, started by the exchange's own entry script."""
 
     def __init__(self, root: Path, *, config_files: Mapping[str, str], sni_yaml: str,
-                 cert_files: Mapping[str, str], backends: Mapping[str, int]) -> None:
+                 cert_files: Mapping[str, str], backends: Mapping[str, int],
+                 poll_seconds: float = ats.RELOAD_POLL_SECONDS) -> None:
         self.root = root
+        self.poll_seconds = poll_seconds
         self.listen_port = free_port()
         self.backends = dict(backends)
         for folder in ("etc", "cache", "var", "run", "log", "certs"):
@@ -119,7 +121,7 @@ class TrafficServer:
         log = open(self.root / "entry.log", "ab")
         diags = self.root / "log" / "diags.log"
         diags.unlink(missing_ok=True)  # a restart must not read the last run's "running" line
-        self.process = subprocess.Popen(["/bin/sh", "-c", ats.entrypoint_script()], env=self.env, stdout=log,
+        self.process = subprocess.Popen(["/bin/sh", "-c", ats.entrypoint_script(self.poll_seconds)], env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -160,6 +162,7 @@ class TrafficServer:
     def stop(self) -> None:
         if self.process is None:
             return
+        session = self.process.pid
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
@@ -170,3 +173,16 @@ class TrafficServer:
                 pass
             self.process.wait(timeout=5)
         self.process = None
+        # traffic_manager's child can outlive the entry script by a moment; a restart needs its server.lock.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            left = subprocess.run(["pgrep", "-s", str(session)], capture_output=True, text=True).stdout.split()
+            if not left:
+                return
+            if time.monotonic() > deadline - 5:
+                for pid in left:
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.1)
