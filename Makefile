@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup render test bench
+.PHONY: setup render rendered test bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ setup: $(VENV)/.installed
 render: setup
 	$(PY) -m fedctl render --out out
 
+# The committed, reviewable render (secrets redacted, generated values normalised); a test compares it.
+rendered: setup
+	$(PY) -m fedctl.snapshot --out rendered
+
 test: setup
 	bash scripts/install-traffic-server.sh
 	bash scripts/install-mariadb.sh
@@ -25,10 +29,12 @@ test: setup
 	bash scripts/install-nginx-lua.sh
 	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
 	FATE_CLUSTER_BIN="$$(bash scripts/build-cluster.sh | tail -n 1)" \
+	FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 bench: setup
 	bash scripts/install-traffic-server.sh
 	export FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)"; \
+	export FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)"; \
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -20,8 +20,12 @@ mkdir -p "$cache"
 exec 9>"$cache/pulsar-$key.lock"
 flock 9
 if [ -f "$home/.complete" ]; then echo "$home"; exit 0; fi
-command -v java >/dev/null || { echo "install-pulsar.sh: java (17) is needed" >&2; exit 1; }
-command -v mvn >/dev/null || { echo "install-pulsar.sh: mvn is needed" >&2; exit 1; }
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  echo "installing Java 17 and Maven (Debian packages)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven >/dev/null
+fi
 rm -rf "$home"
 mkdir -p "$home/lib" "$home/conf"
 echo "resolving the Pulsar broker into $home (a few minutes, once)" >&2
