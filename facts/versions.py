@@ -81,7 +81,8 @@ def is_fate_2(fate_version: str) -> bool:
     return check_version(fate_version).startswith("2.")
 
 
-def _check_registry(registry: str) -> str:
+def check_registry(registry: str) -> str:
+    """`registry` without its trailing slash, if it is a registry path (no scheme, no tag, no spaces)."""
     mirror = registry.rstrip("/")
     has_tag = "/" in mirror and ":" in mirror.rsplit("/", 1)[-1]
     if not mirror or "://" in mirror or has_tag or any(c.isspace() for c in mirror):
@@ -106,5 +107,5 @@ def image(module: str, fate_version: str, *, registry: str = "", algorithm: str 
         raise ValueError(f"unknown device {device!r}: one of {', '.join(DEVICES)}")
     repository = repository.format(variant=ALGORITHMS[algorithm] + DEVICES[device])
     if registry:
-        return f"{_check_registry(registry)}/{repository.rsplit('/', 1)[-1]}:{tag}"
+        return f"{check_registry(registry)}/{repository.rsplit('/', 1)[-1]}:{tag}"
     return f"{repository}:{tag}"

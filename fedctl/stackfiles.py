@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from specs.user_yaml import UserYamlError, load_user_yaml
 
 
 class StackFileError(Exception):
@@ -26,12 +26,14 @@ class StackConfig:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """A stack or project file, read as the users' other files are (no aliases, no repeated keys: the
+    Pulumi CLI refuses repeated keys too)."""
     try:
-        loaded = yaml.safe_load(path.read_text())
+        loaded = load_user_yaml(path.read_text())
     except FileNotFoundError:
         raise StackFileError(f"{path.name} not found in {path.parent}") from None
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
+    except UserYamlError as error:
+        raise StackFileError(f"{path.name} is {error}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from facts import ports
-from specs.values import Model, Port
+from specs.user_yaml import UserYamlError, load_user_yaml
+from specs.values import Host, Model, Port
 
 ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
@@ -34,6 +35,17 @@ class KubernetesConfig(Model):
         return self
 
 
+def kubeconfig_problem(text: str) -> str | None:
+    """Why `text` is not a kubeconfig, or None. Never quotes the text (it holds credentials)."""
+    try:
+        loaded = load_user_yaml(text)
+    except UserYamlError:
+        return "is not a kubeconfig: not valid YAML"
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("clusters"), list):
+        return "is not a kubeconfig: no `clusters` list"
+    return None
+
+
 class Exposure(Model):
     """How a party's or the exchange's public endpoints are reached from other parties.
 
@@ -41,7 +53,7 @@ class Exposure(Model):
     """
 
     type: ExposureType = "LoadBalancer"
-    node_address: str | None = None
+    node_address: Host | None = None
     load_balancer_annotations: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -59,11 +71,11 @@ IN_CLUSTER = Exposure(type="ClusterIP")
 
 
 class StaticEndpoint(Model):
-    host: str = Field(min_length=1)
+    host: Host
     port: Port
 
 
 class StaticNginx(Model):
-    host: str = Field(min_length=1)
+    host: Host
     http_port: Port = ports.NGINX_HTTP
     grpc_port: Port = ports.NGINX_GRPC

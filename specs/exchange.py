@@ -8,8 +8,20 @@ from pydantic import model_validator
 
 from facts.versions import DEFAULT_FATE_VERSION, TRAFFIC_SERVER_IMAGE
 from specs.common import Exposure, StaticEndpoint, StaticNginx
-from specs.federation import party_id_problem
-from specs.values import DnsLabel, DnsName, FateVersion, Model, PartyId, PositiveCount, StackName
+from specs.errors import config_key
+from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
+from specs.values import (
+    DnsLabel,
+    DnsName,
+    FateVersion,
+    ImageReference,
+    Model,
+    Namespace,
+    PartyId,
+    Registry,
+    StackName,
+    ValidityHours,
+)
 
 
 class StaticParty(Model):
@@ -19,6 +31,8 @@ class StaticParty(Model):
     pulsar_tls: StaticEndpoint
     nginx: StaticNginx
     csr_pem: str | None = None
+    fate_version: FateVersion | None = None
+    """The FATE version the party runs, when known: checked against the exchange's."""
 
 
 class PartyEntry(Model):
@@ -42,8 +56,8 @@ class Pki(Model):
 
     mode: Literal["managed", "existing"] = "managed"
     existing_secret: DnsLabel | None = None
-    certificate_validity_hours: PositiveCount = 24 * 365
-    ca_validity_hours: PositiveCount = 24 * 365 * 10
+    certificate_validity_hours: ValidityHours = 24 * 365
+    ca_validity_hours: ValidityHours = 24 * 365 * 10
 
     @model_validator(mode="after")
     def _secret_for_existing(self) -> Pki:
@@ -58,12 +72,12 @@ class Pki(Model):
 class ExchangeConfig(Model):
     domain: DnsName = "fate.org"
     party_id: PartyId = 1
-    namespace: DnsLabel = "fate-exchange"
+    namespace: Namespace = "fate-exchange"
     exposure: Exposure = Exposure()
-    registry: str = ""
+    registry: Registry = ""
     image_pull_secrets: list[DnsLabel] = []
     nginx_fate_version: FateVersion = DEFAULT_FATE_VERSION
-    traffic_server_image: str = TRAFFIC_SERVER_IMAGE
+    traffic_server_image: ImageReference = TRAFFIC_SERVER_IMAGE
     parties: list[PartyEntry] = []
     pki: Pki = Pki()
 
@@ -78,3 +92,19 @@ class ExchangeConfig(Model):
         if problem:
             raise ValueError(problem)
         return self
+
+    def problems(self, key: str) -> list[str]:
+        """What these settings contradict, each as `<config key>: <problem and fix>` (`key`: where the
+        exchange sits in the config, `exchange` or `local.exchange`)."""
+        found = []
+        pki = self.pki
+        if pki.mode == "managed" and pki.certificate_validity_hours > pki.ca_validity_hours:
+            found.append(f"{config_key(key + '.pki.certificateValidityHours')}: {pki.certificate_validity_hours} "
+                         f"hours outlives the federation CA (pki.caValidityHours: {pki.ca_validity_hours}): lower it "
+                         "or raise caValidityHours")
+        for index, entry in enumerate(self.parties):
+            version = entry.static.fate_version if entry.static else None
+            if version is not None and not same_fate_generation(version, self.nginx_fate_version):
+                found.append(f"{config_key(f'{key}.parties[{index}].static.fateVersion')}: "
+                             f"{fate_mismatch(f'party {entry.static.party_id}', version, self.nginx_fate_version)}")
+        return found

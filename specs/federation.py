@@ -1,4 +1,4 @@
-"""Party-id uniqueness across a federation, checked in one place for every role.
+"""Party-id uniqueness and one FATE generation across a federation, checked in one place for every role.
 
 Two members with one party id, or a member with the exchange's id, would misroute traffic. The exchange
 and local configs check their own lists with it; the exchange stack checks again once it has read the
@@ -8,6 +8,8 @@ party stacks' ids.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from facts.versions import is_fate_2
 
 
 def party_id_problem(members: Iterable[tuple[int, str]], exchange_party_id: int) -> str | None:
@@ -22,3 +24,14 @@ def party_id_problem(members: Iterable[tuple[int, str]], exchange_party_id: int)
                     "federation")
         seen[party_id] = source
     return None
+
+
+def same_fate_generation(version: str, other: str) -> bool:
+    """FATE 1.x and 2.x parties do not federate (other protocols, other route tables)."""
+    return is_fate_2(version) == is_fate_2(other)
+
+
+def fate_mismatch(who: str, version: str, exchange_version: str) -> str:
+    """The message for a member whose FATE version does not federate with the exchange's."""
+    return (f"{who} runs FATE {version}, the exchange's nginx FATE {exchange_version} (exchange.nginxFateVersion): "
+            "FATE 1.x and 2.x do not federate; run one FATE version across the federation")

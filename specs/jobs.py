@@ -8,12 +8,27 @@ from specs.values import DnsLabel, Model, PartyId, PositiveCount
 
 
 class JobConfig(Model):
-    """A FATE job declared in the stack: a DAG file, run once per change of the DAG."""
+    """A FATE job declared in the stack, run once per change of its files: a FATE 2.x DAG file, or (on a
+    FATE 1.x party) a 1.x DSL file with its runtime conf file."""
 
     name: DnsLabel
-    dag_file: str = Field(min_length=1)
+    dag_file: str | None = Field(default=None, min_length=1)
+    dsl_file: str | None = Field(default=None, min_length=1)
+    runtime_conf_file: str | None = Field(default=None, min_length=1)
     wait: bool = True
     timeout_s: PositiveCount = 3600
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> JobConfig:
+        v1_files = sum(f is not None for f in (self.dsl_file, self.runtime_conf_file))
+        if not ((self.dag_file is not None and v1_files == 0) or (self.dag_file is None and v1_files == 2)):
+            raise ValueError("give either dagFile (a FATE 2.x DAG) or both dslFile and runtimeConfFile (a FATE 1.x "
+                             "job)")
+        return self
+
+    @property
+    def is_fate_1(self) -> bool:
+        return self.dag_file is None
 
 
 class VerificationConfig(Model):

@@ -4,46 +4,66 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from facts import ports
-from facts.names import default_party_namespace
+from facts.names import FATEBOARD_SERVICE, default_party_namespace
 from facts.sizing import Sizing
-from facts.versions import DEFAULT_FATE_VERSION
+from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
 from specs.common import Exposure, StaticEndpoint, StaticNginx
+from specs.errors import config_key
 from specs.jobs import JobConfig, VerificationConfig, repeated_job_names
 from specs.sizing import production_size_problem
 from specs.values import (
     DnsLabel,
     DnsName,
     FateVersion,
+    HdfsUrl,
+    Host,
+    MAX_DNS_NAME,
     HttpBaseUrl,
     Model,
+    Namespace,
     PartyId,
     Port,
-    PositiveCount,
     Quantity,
+    Registry,
+    ReplicaCount,
+    SingleLine,
+    SparkMasterUrl,
     StackName,
+    VolumeSize,
 )
 
 STATEFUL_MODULES = ("mysql", "fateflow", "client", "pulsar", "namenode", "datanode")
+PARTY_MODULES = ("mysql", "fateflow", "nginx", "pulsar", "fateboard", "client", "spark-master", "spark-worker",
+                 "namenode", "datanode")
+"""The workloads of a party's FATE cluster (components.fate_cluster), the keys of `party.resources`."""
 
 
 class Persistence(Model):
     """Stateful volumes. They outlive `pulumi destroy` unless retainOnDestroy is false."""
 
     enabled: bool = True
-    storage_class: str | None = None
+    storage_class: DnsName | None = None
     retain_on_destroy: bool = True
-    sizes: dict[Literal[STATEFUL_MODULES], Quantity] = {}  # type: ignore[valid-type]
+    sizes: dict[Literal[STATEFUL_MODULES], VolumeSize] = {}  # type: ignore[valid-type]
     existing_claims: dict[Literal[STATEFUL_MODULES], DnsLabel] = {}  # type: ignore[valid-type]
+
+    @field_validator("existing_claims")
+    @classmethod
+    def _claims_need_persistence(cls, claims: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if claims and info.data.get("enabled") is False:
+            raise ValueError("existing claims are mounted only with persistence on, but persistence.enabled is "
+                             "false: set persistence.enabled: true, or remove existingClaims")
+        return claims
 
 
 class Ingress(Model):
     """Ingress for fateboard and notebook: hosts `<partyId>.fateboard.<domain>`, `<partyId>.notebook.<domain>`."""
 
     enabled: bool = False
-    class_name: str = "nginx"
+    class_name: DnsName = "nginx"
     domain: DnsName | None = None
     tls_secret: DnsLabel | None = None
 
@@ -60,15 +80,15 @@ class ResourceSizing(Model):
 
 
 class ExternalSpark(Model):
-    master: str = Field(min_length=1, description="e.g. spark://spark.example.org:7077")
+    master: SparkMasterUrl
 
 
 class ExternalHdfs(Model):
-    name_node: str = Field(min_length=1, description="e.g. hdfs://namenode.example.org:9000")
+    name_node: HdfsUrl
 
 
 class ExternalPulsar(Model):
-    host: str = Field(min_length=1)
+    host: Host
     port: Port = ports.PULSAR_BROKER
     ssl_port: Port = ports.PULSAR_BROKER_TLS
     mng_port: Port = ports.PULSAR_WEB
@@ -77,19 +97,19 @@ class ExternalPulsar(Model):
 class ExternalMysql(Model):
     """The password is read from the secret key `fate-federation:externalMysqlPassword` (specs.loading)."""
 
-    host: str = Field(min_length=1)
+    host: Host
     port: Port = ports.MYSQL
     database: str = "fate_flow"
     user: str = "fate"
 
 
 class SparkConfig(Model):
-    workers: PositiveCount = 2
+    workers: ReplicaCount = 2
     external: ExternalSpark | None = None
 
 
 class HdfsConfig(Model):
-    datanodes: PositiveCount = 3
+    datanodes: ReplicaCount = 3
     external: ExternalHdfs | None = None
 
 
@@ -105,7 +125,7 @@ class KubefateConfig(Model):
     """The optional KubeFATE service for teams that still drive KubeFATE's CLI or API."""
 
     enabled: bool = False
-    namespace: DnsLabel = "kube-fate"
+    namespace: Namespace = "kube-fate"
     rbac_scope: Literal["cluster", "namespaces"] = "cluster"
     namespaces: list[DnsLabel] = []
     ingress_host: DnsName | None = None
@@ -155,15 +175,15 @@ class ExchangeLink(Model):
 
 class PartyConfig(Model):
     party_id: PartyId
-    namespace: DnsLabel | None = None
+    namespace: Namespace | None = None
     fate_version: FateVersion = DEFAULT_FATE_VERSION
     exposure: Exposure = Exposure()
     persistence: Persistence = Persistence()
     ingress: Ingress = Ingress()
-    registry: str = ""
+    registry: Registry = ""
     image_pull_secrets: list[DnsLabel] = []
     sizing: Sizing = "dev"
-    resources: dict[str, ResourceSizing] = {}
+    resources: dict[Literal[PARTY_MODULES], ResourceSizing] = {}  # type: ignore[valid-type]
     spark: SparkConfig = SparkConfig()
     hdfs: HdfsConfig = HdfsConfig()
     pulsar: PulsarConfig = PulsarConfig()
@@ -174,7 +194,7 @@ class PartyConfig(Model):
     """The FATE Flow URL the machine running Pulumi reaches (ingress, VPN or port-forward); jobs use it."""
     jobs: list[JobConfig] = []
     verification: VerificationConfig = VerificationConfig()
-    fateboard_username: str = "admin"
+    fateboard_username: SingleLine = "admin"
 
     @model_validator(mode="after")
     def _jobs_need_endpoint(self) -> PartyConfig:
@@ -210,6 +230,30 @@ class PartyConfig(Model):
         if problem:
             raise ValueError(problem)
         return self
+
+    def problems(self, key: str) -> list[str]:
+        """What this party's settings contradict, each as `<config key>: <problem and fix>` (`key`: where
+        the party sits in the config, e.g. `party` or `local.parties[0]`)."""
+        found = []
+        if self.ingress.enabled and self.ingress.domain:
+            host = f"{self.party_id}.{FATEBOARD_SERVICE}.{self.ingress.domain}"
+            if len(host) > MAX_DNS_NAME:
+                found.append(f"{config_key(key + '.ingress.domain')}: the ingress host {host[:24]}... would be "
+                             f"{len(host)} characters, and DNS names have at most {MAX_DNS_NAME}: use a shorter "
+                             "domain")
+        if self.verification.enabled and self.verification.peer_party_id == self.party_id:
+            found.append(f"{config_key(key + '.verification.peerPartyId')}: {self.party_id} is this party itself: "
+                         "name another party of the federation (e.g. 10000)")
+        fate_1 = not is_fate_2(self.fate_version)
+        for index, job in enumerate(self.jobs):
+            if fate_1 and not job.is_fate_1:
+                found.append(f"{config_key(f'{key}.jobs[{index}].dagFile')}: a FATE 2.x DAG, but fateVersion is "
+                             f"{self.fate_version} and FATE Flow 1.x runs FATE 1.x jobs only: give the job as "
+                             "dslFile and runtimeConfFile")
+            if not fate_1 and job.is_fate_1:
+                found.append(f"{config_key(f'{key}.jobs[{index}].dslFile')}: a FATE 1.x job, but fateVersion is "
+                             f"{self.fate_version}: give the job as a FATE 2.x DAG in dagFile")
+        return found
 
     @property
     def resolved_namespace(self) -> str:

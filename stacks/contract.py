@@ -16,6 +16,9 @@ import pulumi
 SCHEMA_VERSION = 1
 PARTY_KEYS = ("schemaVersion", "role", "partyId", "namespace", "fateVersion", "endpoints", "csrPem", "joinStatus")
 EXCHANGE_KEYS = ("schemaVersion", "role", "partyId", "domain", "namespace", "endpoints", "caCertPem", "parties")
+OPTIONAL_KEYS = {"party": (), "exchange": ("pendingParties",)}
+"""Read when exported, not required: what a reader only needs to check more (the exchange's whole member
+list, for the party's own checks of job and verification parties)."""
 
 JOIN_AWAITING_EXCHANGE = "awaiting-exchange"
 JOIN_AWAITING_CERTIFICATE = "awaiting-certificate"
@@ -77,7 +80,7 @@ async def read_stack(name: str, stack: str, role: str, opts: pulumi.ResourceOpti
     """Read another stack of the federation through a StackReference."""
     keys = PARTY_KEYS if role == "party" else EXCHANGE_KEYS
     ref = pulumi.StackReference(name, stack_name=stack, opts=opts)
-    outputs = await read_outputs(ref, keys)
+    outputs = await read_outputs(ref, keys + OPTIONAL_KEYS[role])
     pending = check_contract(stack, outputs, role, keys)
     return pending if pending is not None else outputs
 

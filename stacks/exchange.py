@@ -12,7 +12,7 @@ from components.federation_pki import FederationCa
 from components.federation_routes import FederationRoutes, Member, PendingMember
 from specs.errors import config_error, config_key
 from specs.exchange import ExchangeConfig, PartyEntry
-from specs.federation import party_id_problem
+from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.loading import StackSecrets, StackSettings
 from stacks import contract
 from stacks.provider import kubernetes_provider
@@ -53,6 +53,7 @@ async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[Pendi
     """Every listed party, read and checked before any resource is registered."""
     members: list[Member] = []
     pending: list[PendingMember] = []
+    problems: list[str] = []
     for index, entry in enumerate(config.parties):
         if entry.static is not None:
             members.append(_member_from_static(entry))
@@ -62,8 +63,15 @@ async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[Pendi
         if isinstance(outputs, contract.Pending):
             pending.append(PendingMember(entry.stack, outputs.reason))
             continue
+        version = outputs.get("fateVersion")
+        if version and not same_fate_generation(str(version), config.nginx_fate_version):
+            who = f"party {int(outputs['partyId'])} ({entry.stack})"
+            problems.append(f"{config_key(f'exchange.parties[{index}]')}: "
+                            f"{fate_mismatch(who, str(version), config.nginx_fate_version)}")
         found = _member_from_outputs(entry.stack, outputs)
         (members if isinstance(found, Member) else pending).append(found)  # type: ignore[arg-type]
+    if problems:
+        raise config_error(*problems)
     check_member_ids(config, members, pending)
     return members, pending
 

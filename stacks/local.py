@@ -51,7 +51,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     assert local is not None
     provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False)
     opts = pulumi.ResourceOptions(provider=provider)
-    exchange_config = local.exchange.model_copy(update={"exposure": IN_CLUSTER, "parties": []})
+    exchange_config = local.resolved_exchange.model_copy(update={"exposure": IN_CLUSTER, "parties": []})
     domain = exchange_config.domain
     parties = [p.model_copy(update={"exposure": IN_CLUSTER}) for p in local.parties]
 

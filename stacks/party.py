@@ -12,19 +12,38 @@ import pulumi
 from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fate_job import FateJob
 from components.fateconf.csr import certificate_matches_key
-from components.fateconf.fate_dag import load_dag_file, toy_example_dag
+from components.fateconf.fate_dag import (
+    dag_parties,
+    load_dag_file,
+    load_v1_job,
+    toy_example_dag,
+    toy_example_v1,
+    v1_job_parties,
+)
 from components.fateconf.settings import Endpoint, PulsarExchange
 from components.federation_pki import KeyAndRequest, party_key
 from components.kubefate_service import KubefateService
 from specs.errors import config_error, config_key
 from specs.loading import StackSecrets, StackSettings
+from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
 from stacks.provider import kubernetes_provider
 
 
-async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | contract.Pending:
-    """The exchange as this party sees it; Pending while the exchange stack has no outputs or no address."""
+def federation_party_ids(outputs: dict[str, Any]) -> frozenset[int] | None:
+    """The party ids an exchange stack's outputs list (routed, refused or pending), or None while a pending
+    member's id is not known yet."""
+    pending = outputs.get("pendingParties")
+    if pending is None or any(entry.get("partyId") is None for entry in pending):
+        return None
+    return frozenset(int(i) for i in outputs.get("parties") or {}) | {int(entry["partyId"]) for entry in pending}
+
+
+async def read_exchange(link: ExchangeLink, party_id: int) -> tuple[ExchangeView | contract.Pending,
+                                                                   frozenset[int] | None]:
+    """The exchange as this party sees it (Pending while the exchange stack has no outputs or no address),
+    and the federation's party ids where the exchange stack lists them."""
     if link.static is not None:
         static = link.static
         return ExchangeView(
@@ -34,11 +53,11 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
             ca_cert_pem=static.ca_cert_pem,
             certificate_pem=static.certificate_pem,
             stack=None,
-        )
+        ), None
     assert link.stack is not None
     outputs = await contract.read_stack("exchange", link.stack, "exchange")
     if isinstance(outputs, contract.Pending):
-        return outputs
+        return outputs, None
     if int(outputs["partyId"]) == party_id:
         raise contract.ContractError(
             f"{config_key('party.partyId')} {party_id} is the exchange's own party id: give this party another id"
@@ -46,7 +65,8 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
     nginx = outputs["endpoints"].get("nginx") or {}
     ats = outputs["endpoints"].get("trafficServer") or {}
     if not nginx.get("host") or not ats.get("host"):
-        return contract.Pending(link.stack, f"exchange {link.stack} has no public address yet (load balancer pending)")
+        return contract.Pending(link.stack, f"exchange {link.stack} has no public address yet (load balancer pending)"), \
+            federation_party_ids(outputs)
     member = (outputs.get("parties") or {}).get(str(party_id)) or {}
     return ExchangeView(
         nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
@@ -54,7 +74,7 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> ExchangeView | con
         ca_cert_pem=outputs.get("caCertPem"),
         certificate_pem=member.get("certificatePem"),
         stack=link.stack,
-    )
+    ), federation_party_ids(outputs)
 
 
 def join_status(
@@ -106,36 +126,98 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
     }
 
 
-def load_job_dags(party: PartyConfig) -> dict[str, dict[str, Any]]:
-    """Every declared job's DAG, read and validated before any resource is registered."""
-    dags = {}
+JobDefinition = dict[str, Any]
+"""What a FateJob runs: {"dag": ...} (FATE 2.x) or {"dsl": ..., "runtime_conf": ...} (FATE 1.x)."""
+
+
+def _job_key(index: int, fate_1: bool) -> str:
+    return config_key(f"party.jobs[{index}].{'runtimeConfFile' if fate_1 else 'dagFile'}")
+
+
+def load_jobs(party: PartyConfig) -> dict[str, JobDefinition]:
+    """Every declared job's definition, read and validated before any resource is registered: readable,
+    well formed, and naming this party (its FATE Flow submits the job)."""
+    definitions: dict[str, JobDefinition] = {}
     problems = []
     for index, job in enumerate(party.jobs):
         try:
-            dags[job.name] = load_dag_file(job.dag_file)
+            if job.is_fate_1:
+                dsl, conf = load_v1_job(job.dsl_file, job.runtime_conf_file)  # type: ignore[arg-type]
+                definitions[job.name] = {"dsl": dsl, "runtime_conf": conf}
+            else:
+                definitions[job.name] = {"dag": load_dag_file(job.dag_file)}  # type: ignore[arg-type]
         except ValueError as error:
-            problems.append(f"{config_key(f'party.jobs[{index}].dagFile')}: {error}")
+            hint = ""
+            if "FATE 1.x job" in str(error):
+                hint = " (on a FATE 1.x party, give a 1.x job as dslFile and runtimeConfFile)"
+            key = config_key(f"party.jobs[{index}].{'dslFile' if job.is_fate_1 else 'dagFile'}")
+            problems.append(f"{key}: {error}{hint}")
+            continue
+        parties = job_parties(definitions[job.name])
+        if party.party_id not in {i for ids in parties.values() for i in ids}:
+            problems.append(f"{_job_key(index, job.is_fate_1)}: the job's parties ({describe_parties(parties)}) leave "
+                            f"out this party {party.party_id}, whose FATE Flow submits it: list {party.party_id} "
+                            "(e.g. as guest), or declare the job in the stack of a party it names")
     if problems:
         raise config_error(*problems)
-    return dags
+    return definitions
 
 
-def declare_jobs(party: PartyConfig, dags: dict[str, dict[str, Any]], joined: bool, cluster: FateCluster,
+def job_parties(definition: JobDefinition) -> dict[str, list[int]]:
+    """role -> party ids of a job definition."""
+    if "dag" in definition:
+        return dag_parties(definition["dag"])
+    return v1_job_parties(definition["runtime_conf"])
+
+
+def describe_parties(parties: dict[str, list[int]]) -> str:
+    return ", ".join(f"{role} {party_id}" for role, ids in parties.items() for party_id in ids)
+
+
+def check_federation_members(party: PartyConfig, jobs: dict[str, JobDefinition], members: frozenset[int] | None,
+                             exchange_stack: str | None) -> None:
+    """Jobs and the verification peer may only name parties of the federation, where the exchange lists it."""
+    if members is None:
+        return
+    members = members | {party.party_id}
+    listed = ", ".join(str(i) for i in sorted(members))
+    problems = []
+    peer = party.verification.peer_party_id
+    if party.verification.enabled and peer is not None and peer not in members:
+        problems.append(f"{config_key('party.verification.peerPartyId')}: {peer} is not a party of the federation "
+                        f"(the exchange {exchange_stack} lists {listed}): name one of them, or add {peer} to the "
+                        "exchange first")
+    for index, job in enumerate(party.jobs):
+        parties = job_parties(jobs[job.name])
+        outside = [f"{role} {i}" for role, ids in parties.items() for i in ids if i not in members]
+        if outside:
+            problems.append(f"{_job_key(index, job.is_fate_1)}: {', '.join(outside)} is not a party of the federation "
+                            f"(the exchange {exchange_stack} lists {listed}): fix the job's parties, or add the "
+                            "party to the exchange first")
+    if problems:
+        raise config_error(*problems)
+
+
+def declare_jobs(party: PartyConfig, definitions: dict[str, JobDefinition], joined: bool, cluster: FateCluster,
                  opts: pulumi.ResourceOptions) -> dict[str, Any]:
     """The stack's FATE jobs, run once the cluster is up; the toy verification job once the party joined."""
     job_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster]))
     jobs: dict[str, FateJob] = {}
     for job in party.jobs:
-        jobs[job.name] = FateJob(f"job-{job.name}", {
-            "endpoint": party.fateflow_url, "dag": dags[job.name], "party_id": party.party_id, "wait": job.wait,
+        jobs[job.name] = FateJob(f"job-{job.name}", {  # type: ignore[misc]
+            "endpoint": party.fateflow_url, **definitions[job.name], "party_id": party.party_id, "wait": job.wait,
             "timeout_s": job.timeout_s,
         }, opts=job_opts)
     verification = party.verification
     if verification.enabled and verification.peer_party_id is not None:
         if joined:
-            jobs["verification"] = FateJob("verification", {
+            # FATE Flow 1.x has no DAG API: its toy job is the 1.x DSL `flow test toy` posts.
+            toy: JobDefinition = {"dag": toy_example_dag(party.party_id, verification.peer_party_id)} \
+                if is_fate_2(party.fate_version) else \
+                dict(zip(("dsl", "runtime_conf"), toy_example_v1(party.party_id, verification.peer_party_id)))
+            jobs["verification"] = FateJob("verification", {  # type: ignore[misc]
                 "endpoint": party.fateflow_url,
-                "dag": toy_example_dag(party.party_id, verification.peer_party_id),
+                **toy,
                 "party_id": party.party_id,
                 "timeout_s": verification.timeout_s,
             }, opts=job_opts)
@@ -149,8 +231,9 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     party = settings.party
     link = settings.exchange_link
     assert party is not None and link is not None
-    dags = load_job_dags(party)
-    exchange = await read_exchange(link, party.party_id)
+    jobs = load_jobs(party)
+    exchange, members = await read_exchange(link, party.party_id)
+    check_federation_members(party, jobs, members, link.stack)
     if isinstance(exchange, contract.Pending):
         pulumi.log.warn(f"party {party.party_id} deploys without federation routes: {exchange.reason}")
     provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, secrets.kubeconfig, required=True)
@@ -177,7 +260,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
             storage_class=party.persistence.storage_class)
         extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
         extra["kubefatePassword"] = kubefate.password
-    extra["jobs"] = declare_jobs(party, dags, certificate is not None, cluster, opts)
+    extra["jobs"] = declare_jobs(party, jobs, certificate is not None, cluster, opts)
     outputs = party_outputs(party, cluster, key, exchange, extra)
     if own_pki is not None:
         outputs["joinStatus"] = contract.JOIN_AWAITING_EXCHANGE if not ready else contract.JOIN_JOINED

@@ -67,7 +67,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     ("external-spark-without-address", party(party__spark={"external": {}}),
      "fate-federation:party.spark.external.master", "pulumi config set"),
     ("external-hdfs-without-address", party(party__hdfs={"external": {"nameNode": ""}}),
-     "fate-federation:party.hdfs.external.nameNode", "at least 1 character"),
+     "fate-federation:party.hdfs.external.nameNode", "hdfs://"),
     ("external-pulsar-without-address", party(party__pulsar={"external": {"port": 6650}}),
      "fate-federation:party.pulsar.external.host", "pulumi config set"),
     ("external-mysql-without-address", party(party__mysql={"external": {"user": "fate"}}),
@@ -110,7 +110,7 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     ]}}, "fate-federation:exchange", "exchange's own partyId"),
     ("exchange-static-party-without-address", {"role": "exchange", "exchange": {"parties": [
         {"static": {"partyId": 9999, "nginx": {"host": "a"}}},
-    ]}}, "fate-federation:exchange.parties.0.static.pulsarTls", "pulumi config set"),
+    ]}}, "fate-federation:exchange.parties[0].static.pulsarTls", "pulumi config set"),
     ("exchange-stack-listed-twice", {"role": "exchange", "exchange": {"parties": [
         {"stack": "organization/fate-federation/party-a"}, {"stack": "organization/fate-federation/party-a"},
     ]}}, "fate-federation:exchange", "twice"),
@@ -133,8 +133,11 @@ def test_bad_input_names_key_and_fix(case: str, raw: dict[str, Any], key: str, f
 
 
 def test_every_catalogue_entry_is_documented() -> None:
-    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(), flags=re.M))
-    assert documented == {case for case, *_ in CATALOGUE}
+    from tests.test_bad_input_trial import TRIAL_IDS
+
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(), flags=re.M)
+    assert len(documented) == len(set(documented)), "a case is documented twice"
+    assert set(documented) == {case for case, *_ in CATALOGUE} | TRIAL_IDS
 
 
 def test_valid_party_defaults() -> None:

@@ -138,7 +138,7 @@ def mutate(change: Any) -> dict[str, Any]:
     (lambda d: d["party_tasks"]["guest_9999"].update(parties=[{"role": "guest", "party_id": ["1"]}]),
      "dag.party_tasks.guest_9999.parties[0].party_id[0]", "guest 1 is not one of the job's parties"),
     (lambda d: d["tasks"]["reader_0"].update(dependent_tasks=["lr_0"]), "dag.tasks",
-     "dependency cycle: reader_0 -> lr_0 -> psi_0 -> reader_0"),
+     "dependency cycle of 3 tasks: reader_0 -> lr_0 -> psi_0 -> reader_0"),
 ])
 def test_each_problem_names_its_place_in_the_dag(change: Any, where: str, reason: str) -> None:
     found = paths(mutate(change))

@@ -12,12 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from specs.user_yaml import UserYamlError, load_user_yaml
 from specs.values import validate_party_id
 
 ROLES = ("guest", "host", "arbiter", "local")
 STAGES = ("train", "predict", "default", "cross_validation")
+MAX_CYCLE_SHOWN = 12
+"""A longer dependency cycle is shown by its first and last tasks."""
 TASK_OUTPUT_CHANNEL = "task_output_artifact"
 """The input channel that reads another task of the same job (the warehouse channels read other jobs)."""
 
@@ -140,30 +141,36 @@ def _task_problems(name: str, task: Any, tasks: dict[str, Any], parties: set[tup
 
 
 def _cycle(tasks: dict[str, Any]) -> list[str] | None:
-    """One dependency cycle (task names, first repeated at the end), or None."""
+    """One dependency cycle (task names, first repeated at the end), or None.
+
+    Iterative depth-first search: a chain of thousands of tasks needs no Python recursion."""
     graph = {name: [d for d in (task.get("dependent_tasks") or []) if d in tasks and d != name]
              for name, task in tasks.items() if isinstance(task, dict) and isinstance(task.get("dependent_tasks"), list)}
     for name, task in tasks.items():
         if isinstance(task, dict):
             graph.setdefault(name, []).extend(p for _, p in _producers(task.get("inputs")) if p in tasks and p != name)
+    on_path: dict[str, int] = {}
+    """node -> its index in `path` while it is being visited."""
     done: set[str] = set()
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        if node in path:
-            return path[path.index(node):] + [node]
-        if node in done:
-            return None
-        for nxt in graph.get(node, []):
-            found = visit(nxt, path + [node])
-            if found:
-                return found
-        done.add(node)
-        return None
-
-    for node in graph:
-        found = visit(node, [])
-        if found:
-            return found
+    for root in graph:
+        if root in done:
+            continue
+        path = [root]
+        on_path[root] = 0
+        stack = [iter(graph[root])]
+        while stack:
+            for nxt in stack[-1]:
+                if nxt in on_path:
+                    return path[on_path[nxt]:] + [nxt]
+                if nxt not in done:
+                    on_path[nxt] = len(path)
+                    path.append(nxt)
+                    stack.append(iter(graph.get(nxt, [])))
+                    break
+            else:
+                done.add(path[-1])
+                del on_path[path.pop()]
+                stack.pop()
     return None
 
 
@@ -173,6 +180,9 @@ def validate_dag(dag: dict[str, Any] | str) -> list[Problem]:
         schema = parse_dag(dag)
     except DagError as error:
         return [("", str(error))]
+    if "dag" not in schema and ("components" in schema or {"role", "initiator"} <= set(schema)):
+        return [("", "this is a FATE 1.x job (a DSL or runtime conf), not a FATE 2.x DAG: FATE 1.x jobs are "
+                     "given as a DSL and a runtime conf, not as a DAG")]
     problems: list[Problem] = []
     if not isinstance(schema.get("schema_version"), str) or not schema["schema_version"]:
         problems.append(("schema_version", "missing: FATE 2.x DAGs say e.g. schema_version: 2.0.0"))
@@ -204,7 +214,9 @@ def validate_dag(dag: dict[str, Any] | str) -> list[Problem]:
         problems += _task_problems(str(name), task, tasks, parties)
     cycle = _cycle(tasks)
     if cycle:
-        problems.append(("dag.tasks", "dependency cycle: " + " -> ".join(cycle)))
+        shown = cycle if len(cycle) <= MAX_CYCLE_SHOWN else [*cycle[:MAX_CYCLE_SHOWN - 2], "...", *cycle[-2:]]
+        problems.append(("dag.tasks", f"dependency cycle of {len(cycle) - 1} tasks: " + " -> ".join(shown)
+                         + ": remove one of these dependencies"))
     party_tasks = body.get("party_tasks") or {}
     if not isinstance(party_tasks, dict):
         problems.append(("dag.party_tasks", "a mapping of per-party settings"))
@@ -282,9 +294,9 @@ def parse_mapping(value: Any, what: str, expected: str = "(or its JSON/YAML text
     """A mapping given as such or as JSON/YAML text (a DAG, a 1.x dsl or runtime_conf)."""
     if isinstance(value, str):
         try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError as error:
-            raise DagError(f"the {what} is not valid YAML/JSON: {error}") from None
+            value = load_user_yaml(value)
+        except UserYamlError as error:
+            raise DagError(f"the {what} is {error}") from None
     if not isinstance(value, dict):
         raise DagError(f"the {what} must be a mapping {expected} (got {type(value).__name__})")
     return value
@@ -335,15 +347,19 @@ def validate_v1_job(dsl: dict[str, Any] | str, runtime_conf: dict[str, Any] | st
     return problems
 
 
+def _read_job_file(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DagError(f"cannot read the {what} file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise DagError(f"the {what} file {path} is not UTF-8 text") from None
+
+
 def load_dag_file(path: str | Path) -> dict[str, Any]:
     """A validated DAG from a YAML or JSON file; every error names the file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise DagError(f"cannot read the DAG file {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise DagError(f"the DAG file {path} is not UTF-8 text") from None
+    text = _read_job_file(path, "DAG")
     try:
         dag = parse_dag(text)
     except DagError as error:
@@ -352,3 +368,19 @@ def load_dag_file(path: str | Path) -> dict[str, Any]:
     if problems:
         raise DagError(f"{path}: " + "; ".join(f"{where or 'DAG'}: {why}" for where, why in problems))
     return dag
+
+
+def load_v1_job(dsl_path: str | Path, runtime_conf_path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A validated FATE 1.x job (dsl, runtime_conf) from its two YAML or JSON files; errors name the file."""
+    files = {"dsl": Path(dsl_path), "runtime_conf": Path(runtime_conf_path)}
+    texts = {key: _read_job_file(path, key) for key, path in files.items()}
+    problems = validate_v1_job(texts["dsl"], texts["runtime_conf"])
+    if problems:
+        raise DagError("; ".join(f"{files[key]}: {where or key}: {why}" for key, where, why in problems))
+    return parse_mapping(texts["dsl"], "dsl"), parse_mapping(texts["runtime_conf"], "runtime_conf")
+
+
+def v1_job_parties(runtime_conf: dict[str, Any]) -> dict[str, list[int]]:
+    """role -> party ids of a valid FATE 1.x runtime conf."""
+    return {role: [validate_party_id(i) for i in (ids if isinstance(ids, list) else [ids])]
+            for role, ids in (runtime_conf.get("role") or {}).items()}

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facts.versions import check_version
-from specs.values import is_dns_label, validate_party_id
-
-MIN_PORT, MAX_PORT = 1, 65535
+from specs.values import MAX_PORT, MIN_PORT, host_problem, url_problem, validate_party_id
 
 
 def validate_port(value: Any, key: str) -> int:
@@ -25,18 +23,9 @@ def validate_port(value: Any, key: str) -> int:
 
 def validate_host(value: Any, key: str) -> str:
     """A host name (DNS labels joined by dots) or an IP address; no scheme, no port, no spaces."""
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} is {value!r}: give a host name or IP address (e.g. nginx or 192.0.2.10)")
-    try:
-        ipaddress.ip_address(value)
-        return value
-    except ValueError:
-        pass
-    name = value[:-1] if value.endswith(".") else value
-    if len(name) > 253 or not all(is_dns_label(label.lower()) for label in name.split(".")):
-        raise ValueError(
-            f"{key} is {value!r}: not a host name or IP address; write only the host (e.g. nginx.fate-9999.svc "
-            "or 192.0.2.10), without scheme, port or spaces")
+    problem = host_problem(value)
+    if problem:
+        raise ValueError(f"{key} {problem}")
     return value
 
 
@@ -47,8 +36,9 @@ def validate_positive(value: Any, key: str) -> int:
 
 
 def _validate_url(value: Any, key: str, schemes: tuple[str, ...], example: str) -> str:
-    if not isinstance(value, str) or not value.startswith(schemes) or any(c.isspace() for c in value):
-        raise ValueError(f"{key} is {value!r}: give a URL starting with {' or '.join(schemes)} (e.g. {example})")
+    problem = url_problem(value, schemes, example)
+    if problem:
+        raise ValueError(f"{key} {problem}")
     return value
 
 
