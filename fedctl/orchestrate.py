@@ -62,33 +62,46 @@ class Federation:
         return sorted(name for name, node in self.stacks.items() if stack in node.reads)
 
 
-def reference_stack(reference: str, project: str, known: Iterable[str]) -> str | None:
-    """The stack of this repository a StackReference names (`<org>/<project>/<stack>`), or None."""
+def reference_stack(reference: str, project: str, known: Iterable[str] | None = None) -> str | None:
+    """The stack of this project a StackReference names (`<org>/<project>/<stack>`), or None; with
+    `known`, only one of those stacks."""
     parts = reference.split("/")
-    if len(parts) == 3 and parts[1] == project and parts[2] in set(known):
+    if len(parts) == 3 and parts[1] == project and (known is None or parts[2] in set(known)):
         return parts[2]
     return None
 
 
-def _node(project_dir: Path, project: str, stack: str, every: list[str]) -> StackNode:
-    try:
-        values = read_stack_config(project_dir, stack).values
-        raw = {key.split(":", 1)[1]: value for key, value in values.items() if key.startswith(f"{project}:")}
-        settings = parse_settings(raw)
-    except (StackFileError, ConfigError) as error:
-        raise PlanError(f"stack {stack} (Pulumi.{stack}.yaml): {error}") from None
+Describe = Callable[[Mapping[str, Any]], tuple[str, list[str]]]
+"""A stack's config (keys without the project namespace) -> (role, the StackReferences it reads)."""
+
+
+def describe_stack(raw: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """This project's stacks, validated by the program's own config models: a party reads
+    `exchange.stack`, an exchange reads `exchange.parties[].stack`. Raises ConfigError."""
+    settings = parse_settings(raw)
     references: list[str] = []
     if settings.role == "party" and settings.exchange_link is not None and settings.exchange_link.stack:
         references.append(settings.exchange_link.stack)
     if settings.role == "exchange" and settings.exchange is not None:
         references.extend(entry.stack for entry in settings.exchange.parties if entry.stack)
+    return settings.role, references
+
+
+def _node(project_dir: Path, project: str, stack: str, every: list[str], describe: Describe) -> StackNode:
+    try:
+        values = read_stack_config(project_dir, stack).values
+        role, references = describe({key.split(":", 1)[1]: value for key, value in values.items()
+                                     if key.startswith(f"{project}:")})
+    except (StackFileError, ConfigError) as error:
+        raise PlanError(f"stack {stack} (Pulumi.{stack}.yaml): {error}") from None
     reads = [s for s in (reference_stack(r, project, every) for r in references) if s is not None]
     external = [r for r in references if reference_stack(r, project, every) is None]
-    return StackNode(stack, settings.role, tuple(reads), tuple(external))
+    return StackNode(stack, role, tuple(reads), tuple(external))
 
 
-def read_federation(project_dir: Path) -> Federation:
-    """The repository's stacks, checked (see check_federation)."""
+def read_federation(project_dir: Path, describe: Describe = describe_stack) -> Federation:
+    """The repository's stacks, checked (see check_federation). `describe` reads a stack's role and
+    references from its config (another program's stack files need their own)."""
     project_dir = Path(project_dir)
     try:
         project = project_name(project_dir)
@@ -98,7 +111,7 @@ def read_federation(project_dir: Path) -> Federation:
     if not every:
         raise PlanError(f"no stack files (Pulumi.<stack>.yaml) in {project_dir}: create one per stack "
                         "(docs/federation.md shows the exchange and party stack files)")
-    return check_federation(project, [_node(project_dir, project, stack, every) for stack in every])
+    return check_federation(project, [_node(project_dir, project, stack, every, describe) for stack in every])
 
 
 def _cycle(nodes: Mapping[str, StackNode]) -> list[str] | None:
