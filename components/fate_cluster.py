@@ -124,6 +124,7 @@ class FateCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
         )
 
+        self._checksum_key = kube.checksum_key(name, self)
         mysql, mysql_password = self._add_mysql()
         fateboard_password = random.RandomPassword(
             f"{name}-fateboard-password", length=24, special=False,
@@ -184,6 +185,7 @@ class FateCluster(pulumi.ComponentResource):
             **{
                 **spec.__dict__,
                 **ownership,
+                "checksum_key": self._checksum_key,
                 "sizing": party.sizing,
                 "resources_override": self._party.resources_override(spec.name),
                 "image_pull_secrets": tuple(party.image_pull_secrets),

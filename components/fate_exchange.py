@@ -70,7 +70,9 @@ class FateExchange(pulumi.ComponentResource):
         node_port = exposure.type == "NodePort"
 
         cert_secret = self._proxy_certificate(name, args, ns)
+        key = kube.checksum_key(name, self)
         traffic_server = kube.ModuleSpec(
+            checksum_key=key,
             name="traffic-server",
             image=config.traffic_server_image,
             ports={"tls": ports.TRAFFIC_SERVER_TLS},
@@ -94,6 +96,7 @@ class FateExchange(pulumi.ComponentResource):
             ports=nginx_ports,
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name=NGINX_INTERNAL_SERVICE,
+            checksum_key=key,
             config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table),
                     kube.ConfigFiles.for_file("nginx-conf", paths.nginx_conf, nginx_conf(None, relays))],
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),

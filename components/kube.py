@@ -8,6 +8,7 @@ Service, so components only say what is specific to them. Labels and sizing pres
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from facts.labels import CONFIG_CHECKSUM_ANNOTATION, labels, selector
 from facts.paths import ConfigFile
@@ -78,16 +80,28 @@ def container_security(run_as_user: int | None = None, run_as_group: int | None 
 # --- config files ----------------------------------------------------------------------------------
 
 
-def checksum(content: pulumi.Input[Mapping[str, str]]) -> pulumi.Output[str]:
+def checksum(content: pulumi.Input[Any], key: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
     """A digest of config file contents for a pod-template annotation: a change rolls the pods.
 
-    The digest is not secret even when the files are (a SHA-256 of a file with a generated password
-    reveals nothing), so it is unsecreted to keep the workload's spec readable in previews.
+    Files that hold a secret get an HMAC-SHA256 under `key` (a random secret of the stack): a plain hash
+    of a file with a password in it lets anyone who reads the pod spec test guesses of that password
+    offline (a weak external MySQL password, say). Keyed, the digest says nothing without the key, so it is
+    unsecreted to keep the workload's spec readable in previews.
     """
-    digest = pulumi.Output.from_input(content).apply(
-        lambda files: hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
-    )
-    return pulumi.Output.unsecret(digest)
+    def digest(args: list[Any]) -> str:
+        files, secret_key = args
+        message = json.dumps(files, sort_keys=True).encode()
+        if secret_key is None:
+            return hashlib.sha256(message).hexdigest()[:16]
+        return hmac.new(str(secret_key).encode(), message, hashlib.sha256).hexdigest()[:16]
+
+    return pulumi.Output.unsecret(pulumi.Output.all(content, key).apply(digest))
+
+
+def checksum_key(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """A component's secret key for its config checksums (`checksum`), kept in state as a secret."""
+    return random.RandomPassword(f"{name}-checksum-key", length=32, special=False, opts=pulumi.ResourceOptions(
+        parent=parent, additional_secret_outputs=["result"])).result
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,8 @@ class ModuleSpec:
     retain_volumes: bool = True
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     workload_annotations: Mapping[str, str] = field(default_factory=dict)
+    checksum_key: pulumi.Input[str] | None = None
+    """The stack's secret key for the config checksum; required when a Secret's change rolls the pods."""
 
 
 def service_ports(ports: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -204,6 +220,9 @@ class Module(pulumi.ComponentResource):
         volumes: list[Any] = list(spec.extra_volumes)
         mounts: list[Any] = list(spec.extra_mounts)
         rolling: list[pulumi.Input[Mapping[str, str]]] = []
+        if spec.checksum_key is None and any(f.secret and f.rolls_pods and f.managed for f in spec.config):
+            raise ValueError(f"module {spec.name}: a Secret's checksum needs the stack's checksum_key "
+                             "(a plain hash would let its password be guessed from the pod spec)")
         for files in spec.config:
             metadata = {"name": files.name, "namespace": namespace, "labels": module_labels}
             if files.secret:
@@ -267,7 +286,8 @@ class Module(pulumi.ComponentResource):
         if spec.args is not None:
             container["args"] = list(spec.args)
 
-        annotations = {CONFIG_CHECKSUM_ANNOTATION: checksum(pulumi.Output.all(*rolling))} if rolling else {}
+        annotations = ({CONFIG_CHECKSUM_ANNOTATION: checksum(pulumi.Output.all(*rolling), spec.checksum_key)}
+                       if rolling else {})
         pod_template = {
             "metadata": {"labels": module_labels, "annotations": annotations},
             "spec": {

@@ -134,6 +134,7 @@ class KubefateService(pulumi.ComponentResource):
             opts=child,
         )
         pull_secrets = tuple(image_pull_secrets)
+        self._checksum_key = kube.checksum_key(name, self)
         self._add_mariadb(database, root, registry, pull_secrets, storage_class, child)
         self._add_kubefate(admin, database, account.metadata.name, registry, pull_secrets, child)
 
@@ -191,6 +192,7 @@ class KubefateService(pulumi.ComponentResource):
             args=[f"--init-file={MARIADB_INIT_DIR}/init.sql"],
             env=[{"name": "MARIADB_ROOT_PASSWORD_FILE", "value": f"{MARIADB_INIT_DIR}/rootPassword"}],
             config=[kube.ConfigFiles(name=MARIADB_INIT_SECRET, mount_path=MARIADB_INIT_DIR, files=files, secret=True)],
+            checksum_key=self._checksum_key,
             data=kube.DataVolume(name="data", mount_path=MYSQL_DATA_DIR, size=MARIADB_VOLUME_SIZE,
                                  storage_class=storage_class),
             retain_volumes=True,
@@ -210,6 +212,7 @@ class KubefateService(pulumi.ComponentResource):
             # Replaces the image's /config.yaml (its working directory is /); a change rolls the pod.
             config=[kube.ConfigFiles(name=CONFIG_SECRET, mount_path=KUBEFATE_CONFIG_DIR, files=files, secret=True,
                                      file_names=("config.yaml",))],
+            checksum_key=self._checksum_key,
             run_as_user=KUBEFATE_UID,
             service_account=account,
             automount_token=True,
