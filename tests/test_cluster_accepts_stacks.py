@@ -1,6 +1,6 @@
 """Every object the repository's stacks deploy, sent to a REAL API server (the embedded cluster).
 
-The objects come from the offline render (`python -m fedctl render --show-secrets`: the real program under
+The objects come from the offline render (the session's `rendered_federation`: the real program under
 the SDK's mocks, because the real engine cannot run these stacks here: the tls and random resource plugins
 cannot be built, docs/real-engine.md). They are applied with `kubectl apply --server-side`, so the real
 kube-apiserver validates, defaults and admits them (Pod Security on the namespaces' labels, RBAC); the real
@@ -11,7 +11,6 @@ image runs). Assertions are on what `kubectl get` shows.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,16 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.cluster import Cluster, require_cluster_bin, running_cluster, wait_for
+from fedctl.render import Rendered
+from tests.support.cluster import Cluster, running_cluster, wait_for
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 WORKLOADS = ("Deployment", "StatefulSet")
 
 
-def _render(out: Path) -> dict[str, list[dict[str, Any]]]:
-    result = subprocess.run([sys.executable, "-m", "fedctl", "render", "--out", str(out), "--show-secrets"],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    return {stack.name: [yaml.safe_load(path.read_text()) for path in sorted((stack / "manifests").glob("*.yaml"))]
-            for stack in sorted(out.iterdir()) if (stack / "manifests").is_dir()}
-
-
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    require_cluster_bin()  # skip (or fail under `make test`) before the render's minute of work
-    return _render(tmp_path_factory.mktemp("render"))
+def rendered(rendered_federation: dict[str, Rendered]) -> dict[str, list[dict[str, Any]]]:
+    """Each stack's objects with their real secret values (the API server decodes Secret data)."""
+    return {stack: item.run.k8s_objects(show_secrets=True) for stack, item in rendered_federation.items()}
 
 
 def _apply(kube: Cluster, objects: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
