@@ -12,8 +12,8 @@ from specs.errors import config_key
 from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.values import (
     DnsLabel,
-    DnsName,
     FateVersion,
+    FederationDomain,
     ImageReference,
     Model,
     Namespace,
@@ -70,7 +70,7 @@ class Pki(Model):
 
 
 class ExchangeConfig(Model):
-    domain: DnsName = "fate.org"
+    domain: FederationDomain = "fate.org"
     party_id: PartyId = 1
     namespace: Namespace = "fate-exchange"
     exposure: Exposure = Exposure()

@@ -195,6 +195,16 @@ def _plain_secret_problems() -> list[str]:
     return problems
 
 
+def _secret_value_problems() -> list[str]:
+    """Secret values FATE cannot take; messages never quote them."""
+    password = runtime_config.get_config(config_key(EXTERNAL_MYSQL_PASSWORD_KEY))
+    if isinstance(password, str) and ("\n" in password or "\r" in password or not password):
+        return [f"{config_key(EXTERNAL_MYSQL_PASSWORD_KEY)}: the password is empty or spans more than one line "
+                "(FATE Flow's service_conf.yaml holds it on one line): set it again with "
+                f"`pulumi config set --secret {EXTERNAL_MYSQL_PASSWORD_KEY} <password>`"]
+    return []
+
+
 def _kubeconfig_problems(settings: StackSettings) -> list[str]:
     """A kubeconfig (secret, or a file) that cannot be read as one; messages never quote its content."""
     problems = []
@@ -221,7 +231,7 @@ def load_secrets(settings: StackSettings) -> StackSecrets:
     """The secret config keys this stack's settings need, checked: held encrypted, a kubeconfig that reads
     as one, present where needed. Any problem is a ConfigError with its fix."""
     config = pulumi.Config(CONFIG_NAMESPACE)
-    _refuse(_plain_secret_problems() + _kubeconfig_problems(settings))
+    _refuse(_plain_secret_problems() + _secret_value_problems() + _kubeconfig_problems(settings))
     password = config.get_secret(EXTERNAL_MYSQL_PASSWORD_KEY)
     if settings.party is not None and settings.party.mysql.external is not None and password is None:
         raise config_error(

@@ -18,6 +18,7 @@ from specs.values import (
     DnsLabel,
     DnsName,
     FateVersion,
+    FederationDomain,
     HdfsUrl,
     Host,
     MAX_DNS_NAME,
@@ -99,8 +100,8 @@ class ExternalMysql(Model):
 
     host: Host
     port: Port = ports.MYSQL
-    database: str = "fate_flow"
-    user: str = "fate"
+    database: SingleLine = "fate_flow"
+    user: SingleLine = "fate"
 
 
 class SparkConfig(Model):
@@ -150,7 +151,7 @@ class PartyPki(Model):
 class StaticExchange(Model):
     """An exchange not managed with Pulumi (e.g. run by another organisation)."""
 
-    domain: DnsName
+    domain: FederationDomain
     traffic_server: StaticEndpoint
     nginx: StaticNginx
     ca_cert_pem: str | None = None

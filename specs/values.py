@@ -83,6 +83,15 @@ def check_dns_name(value: str) -> str:
     return value
 
 
+def check_federation_domain(value: str) -> str:
+    """The federation's domain: parties are `<partyId>.<domain>`, so it has at least two labels."""
+    check_dns_name(value)
+    if "." not in value:
+        raise ValueError(f"{value!r} is one DNS label: the federation's domain needs at least two, e.g. "
+                         "fate.example.org (parties are named <partyId>.<domain>)")
+    return value
+
+
 def check_stack_name(value: str) -> str:
     if not _STACK_NAME.match(value):
         raise ValueError(
@@ -216,6 +225,7 @@ VolumeSize = Annotated[str, size_checker(MIN_VOLUME_SIZE, MAX_VOLUME_SIZE)]
 DnsLabel = Annotated[str, AfterValidator(check_dns_label)]
 Namespace = Annotated[str, AfterValidator(check_namespace)]
 DnsName = Annotated[str, AfterValidator(check_dns_name)]
+FederationDomain = Annotated[str, AfterValidator(check_federation_domain)]
 Host = Annotated[str, AfterValidator(check_host)]
 PartyId = Annotated[int, BeforeValidator(validate_party_id)]
 StackName = Annotated[str, AfterValidator(check_stack_name)]
