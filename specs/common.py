@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from facts import ports
 from specs.user_yaml import UserYamlError, load_user_yaml
-from specs.values import Host, Model, Port
+from specs.values import AnnotationKey, Host, Model, Port
 
 ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
@@ -54,7 +54,7 @@ class Exposure(Model):
 
     type: ExposureType = "LoadBalancer"
     node_address: Host | None = None
-    load_balancer_annotations: dict[str, str] = {}
+    load_balancer_annotations: dict[AnnotationKey, str] = {}
 
     @model_validator(mode="after")
     def _node_address_for_node_port(self) -> Exposure:

@@ -26,6 +26,8 @@ DNS_LABEL = re.compile(rf"^{_LABEL}$")
 """A Kubernetes name / one DNS label (RFC 1123), lower case."""
 DNS_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 """DNS labels joined by dots, lower case."""
+_QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+"""The name part of a Kubernetes label or annotation key."""
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _HTTP_BASE_URL = re.compile(r"^https?://[^/\s:]+(:(?P<port>[0-9]{1,5}))?/?$")
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -89,6 +91,15 @@ def check_federation_domain(value: str) -> str:
     if "." not in value:
         raise ValueError(f"{value!r} is one DNS label: the federation's domain needs at least two, e.g. "
                          "fate.example.org (parties are named <partyId>.<domain>)")
+    return value
+
+
+def check_annotation_key(value: str) -> str:
+    """A Kubernetes annotation key: `[prefix/]name`, the prefix a DNS name, the name at most 63 characters."""
+    prefix, _, name = value.rpartition("/")
+    if not _QUALIFIED_NAME.match(name) or (prefix and not is_dns_name(prefix)) or ("/" in value and not prefix):
+        raise ValueError(f"{value!r} is not an annotation key: write [prefix/]name, e.g. "
+                         "service.beta.kubernetes.io/aws-load-balancer-internal")
     return value
 
 
@@ -229,6 +240,7 @@ FederationDomain = Annotated[str, AfterValidator(check_federation_domain)]
 Host = Annotated[str, AfterValidator(check_host)]
 PartyId = Annotated[int, BeforeValidator(validate_party_id)]
 StackName = Annotated[str, AfterValidator(check_stack_name)]
+AnnotationKey = Annotated[str, AfterValidator(check_annotation_key)]
 FateVersion = Annotated[str, BeforeValidator(check_fate_version)]
 HttpBaseUrl = Annotated[str | None, AfterValidator(check_http_base_url)]
 SparkMasterUrl = Annotated[str, url_checker(("spark://", "local", "k8s://", "yarn"), "spark://spark.example.org:7077")]
