@@ -35,24 +35,31 @@ def public_service(
 
 
 def namespace_network_policy(
-    name: str, *, namespace: pulumi.Input[str], instance: str, public_ports: Sequence[int],
+    name: str, *, namespace: pulumi.Input[str], instance: str, openings: Mapping[str, Sequence[int]],
     opts: pulumi.ResourceOptions,
-) -> k8s.networking.v1.NetworkPolicy:
-    """Pods in the namespace accept traffic from each other, and from outside only on the public ports
-    (the ones other parties, the exchange and the ingress controller need)."""
-    return k8s.networking.v1.NetworkPolicy(
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """Pods in the namespace accept traffic from each other; from outside, each module in `openings`
+    (module -> ports) accepts it only on its own ports, and no other pod on any port. So the Pulsar admin
+    API, the Spark master UI, MySQL and HDFS stay closed to the rest of the cluster."""
+    policy_labels = labels("network-policy", instance)
+    policies = [k8s.networking.v1.NetworkPolicy(
         name,
-        metadata={"name": NETWORK_POLICY, "namespace": namespace, "labels": labels("network-policy", instance)},
-        spec={
-            "pod_selector": {},
-            "policy_types": ["Ingress"],
-            "ingress": [
-                {"from_": [{"pod_selector": {}}]},
-                {"ports": [{"port": port, "protocol": "TCP"} for port in sorted(set(public_ports))]},
-            ],
-        },
+        metadata={"name": NETWORK_POLICY, "namespace": namespace, "labels": policy_labels},
+        spec={"pod_selector": {}, "policy_types": ["Ingress"], "ingress": [{"from_": [{"pod_selector": {}}]}]},
         opts=opts,
-    )
+    )]
+    for module, ports in sorted(openings.items()):
+        policies.append(k8s.networking.v1.NetworkPolicy(
+            f"{name}-{module}",
+            metadata={"name": f"{NETWORK_POLICY}-{module}", "namespace": namespace, "labels": policy_labels},
+            spec={
+                "pod_selector": {"match_labels": selector(module, instance)},
+                "policy_types": ["Ingress"],
+                "ingress": [{"ports": [{"port": port, "protocol": "TCP"} for port in sorted(set(ports))]}],
+            },
+            opts=opts,
+        ))
+    return policies
 
 
 def service_address(

@@ -119,8 +119,7 @@ class FateCluster(pulumi.ComponentResource):
         self._ns = ns
         namespace_network_policy(
             f"{name}-network-policy", namespace=self.namespace, instance=self._instance,
-            public_ports=[ports.NGINX_HTTP, ports.NGINX_GRPC, ports.PULSAR_BROKER_TLS, ports.FATEBOARD_HTTP,
-                          ports.NOTEBOOK_HTTP],
+            openings=self._openings(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
         )
 
@@ -151,6 +150,19 @@ class FateCluster(pulumi.ComponentResource):
         })
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _openings(self) -> dict[str, list[int]]:
+        """Ports other namespaces reach: nginx (other parties, the exchange), the broker's TLS port (the
+        exchange's Traffic Server), and with an ingress the web UIs it publishes (its controller runs
+        elsewhere). Pulsar's admin API, Spark's UIs, MySQL and HDFS stay namespace-internal."""
+        party = self._party
+        openings: dict[str, list[int]] = {"nginx": [ports.NGINX_HTTP, ports.NGINX_GRPC]}
+        if party.pulsar.external is None:
+            openings["pulsar"] = [ports.PULSAR_BROKER_TLS]
+        if party.ingress.enabled:
+            openings["fateboard"] = [ports.FATEBOARD_HTTP]
+            openings["client"] = [ports.NOTEBOOK_HTTP]
+        return openings
 
     def _image(self, module: str) -> str:
         party = self._party

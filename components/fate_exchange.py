@@ -64,7 +64,8 @@ class FateExchange(pulumi.ComponentResource):
         self.namespace = ns.metadata.name
         module_opts = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         namespace_network_policy(f"{name}-network-policy", namespace=self.namespace, instance=instance,
-                                      public_ports=[ports.TRAFFIC_SERVER_TLS, ports.NGINX_HTTP, ports.NGINX_GRPC],
+                                      openings={"traffic-server": [ports.TRAFFIC_SERVER_TLS],
+                                                "nginx": [ports.NGINX_HTTP, ports.NGINX_GRPC]},
                                       opts=module_opts)
         exposure = config.exposure
         node_port = exposure.type == "NodePort"

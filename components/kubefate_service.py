@@ -116,7 +116,7 @@ class KubefateService(pulumi.ComponentResource):
         )
         self._rbac(account.metadata.name, pulumi.ResourceOptions(parent=self, depends_on=[*after, account]))
         namespace_network_policy(f"{name}-network-policy", namespace=namespace, instance=INSTANCE,
-                                      public_ports=[ports.KUBEFATE_HTTP], opts=child)
+                                      openings={SERVICE: [ports.KUBEFATE_HTTP]}, opts=child)
 
         admin, database, root = (
             random.RandomPassword(f"{name}-{purpose}-password", length=24, special=False,

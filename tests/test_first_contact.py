@@ -52,3 +52,40 @@ def test_config_checksum_cannot_test_a_password_guess() -> None:
     """The same files (a given external MySQL password) in two fresh stacks: a plain hash would be equal,
     so anyone reading a pod spec could hash guesses of the password and compare. Keyed per stack, it differs."""
     assert _fateflow_checksum() != _fateflow_checksum()
+
+
+def _open_from_outside(run: Any, namespace: str) -> set[tuple[str, int]]:
+    """(module, port) pairs a pod outside `namespace` may reach, by Kubernetes' rules: a pod selected by
+    any policy accepts what any selecting policy's ingress rules allow (a rule without `from` admits every
+    source; one with only podSelector admits the same namespace only); ports absent = all ports."""
+    policies = [p["spec"] for p in run.k8s_objects("NetworkPolicy", namespace=namespace)]
+    workloads = run.k8s_objects("Deployment", namespace=namespace) + run.k8s_objects("StatefulSet", namespace=namespace)
+    reachable = set()
+    for workload in workloads:
+        pod_labels = workload["spec"]["template"]["metadata"]["labels"]
+        container_ports = {p["containerPort"] for c in workload["spec"]["template"]["spec"]["containers"]
+                           for p in c.get("ports") or []}
+        selecting = [p for p in policies
+                     if (p["podSelector"].get("matchLabels") or {}).items() <= pod_labels.items()]
+        assert selecting, f"{workload['metadata']['name']} is selected by no policy: open to everything"
+        for port in container_ports:
+            for policy in selecting:
+                for rule in policy.get("ingress") or []:
+                    sources = rule.get("from") or []
+                    outside = not sources or any("namespaceSelector" in s or "ipBlock" in s for s in sources)
+                    ports = {p["port"] for p in rule.get("ports") or []}
+                    if outside and (not ports or port in ports):
+                        reachable.add((pod_labels["app.kubernetes.io/name"], port))
+    return reachable
+
+
+def test_each_port_is_open_only_on_the_pods_that_serve_it() -> None:
+    """party-a (ingress on): other namespaces reach nginx, the broker's TLS port and the published web UI;
+    not Pulsar's admin API (8080, no authentication), the Spark master UI, MySQL or HDFS."""
+    assert _open_from_outside(party_a(), "fate-9999") == {
+        ("nginx", 9300), ("nginx", 9310), ("pulsar", 6651), ("fateboard", 8080), ("client", 20000)}
+
+
+def test_the_exchange_opens_only_its_tunnel_and_nginx() -> None:
+    run = run_program("local")
+    assert _open_from_outside(run, "fate-exchange") == {("traffic-server", 443), ("nginx", 9300), ("nginx", 9310)}
