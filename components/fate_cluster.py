@@ -8,6 +8,7 @@ different `federation` in PartyServiceSettings.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -49,6 +50,23 @@ from specs.party import PartyConfig
 
 
 MYSQLADMIN_PING = ("mysqladmin", "ping", "--silent")
+NOTEBOOK_PASSWORD_SECRET = "notebook-password"
+NOTEBOOK_PASSWORD_KEY = "hashed"
+NOTEBOOK_COMMAND = (
+    "pipeline init --ip \"$FATE_FLOW_IP\" --port \"$FATE_FLOW_PORT\" && "
+    "flow init --ip \"$FATE_FLOW_IP\" --port \"$FATE_FLOW_PORT\" && "
+    "exec jupyter notebook --ip=0.0.0.0 --port=20000 --allow-root --no-browser "
+    "--NotebookApp.notebook_dir=/data/projects/fate/ --NotebookApp.token='' "
+    "--NotebookApp.password=\"$NOTEBOOK_HASHED_PASSWORD\""
+)
+"""The client image's own command (facts.images) with the password Jupyter checks instead of none."""
+
+
+def jupyter_password_hash(password: str) -> str:
+    """Jupyter's `sha1:<salt>:<hex>` form (notebook.auth.passwd), which every notebook 6.x checks. The salt
+    is derived from the password, so the hash (hence the pod) only changes with the password."""
+    salt = hashlib.sha256(("salt:" + password).encode()).hexdigest()[:12]
+    return f"sha1:{salt}:{hashlib.sha1(password.encode() + salt.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +156,7 @@ class FateCluster(pulumi.ComponentResource):
         self._add_nginx()
         self._add_pulsar()
         self._add_fateboard(fateboard_password)
-        self._add_client()
+        self.notebook_password: pulumi.Output[str] | None = self._add_client() if party.notebook.enabled else None
         self._add_spark()
         self._add_hdfs()
 
@@ -161,7 +179,8 @@ class FateCluster(pulumi.ComponentResource):
             openings["pulsar"] = [ports.PULSAR_BROKER_TLS]
         if party.ingress.enabled:
             openings["fateboard"] = [ports.FATEBOARD_HTTP]
-            openings["client"] = [ports.NOTEBOOK_HTTP]
+            if party.notebook.enabled:
+                openings["client"] = [ports.NOTEBOOK_HTTP]
         return openings
 
     def _image(self, module: str) -> str:
@@ -417,23 +436,35 @@ class FateCluster(pulumi.ComponentResource):
         ))
         self._ingress(names.FATEBOARD_SERVICE, ports.FATEBOARD_HTTP)
 
-    def _add_client(self) -> None:
+    def _add_client(self) -> pulumi.Output[str]:
+        """The notebook with a generated password; the image's own command has an empty token and password
+        (facts.images), so the command is replaced (same steps, Jupyter's hashed password from a Secret)."""
         party = self._party
+        password = random.RandomPassword(
+            f"{self._name}-notebook-password", length=24, special=False,
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])).result
+        hashed = pulumi.Output.secret(password).apply(lambda pw: {NOTEBOOK_PASSWORD_KEY: jupyter_password_hash(pw)})
         self._module(kube.ModuleSpec(
             name="client",
             image=self._image("client"),
             ports={"notebook": ports.NOTEBOOK_HTTP},
             stateful=True,
             service_name=names.NOTEBOOK_SERVICE,
+            command=["/bin/bash", "-c", NOTEBOOK_COMMAND],
             env=[
                 {"name": "partyId", "value": str(party.party_id)},
                 {"name": "FATE_FLOW_IP", "value": names.FATEFLOW_SERVICE},
                 {"name": "FATE_FLOW_PORT", "value": str(ports.FATEFLOW_HTTP)},
+                {"name": "NOTEBOOK_HASHED_PASSWORD", "value_from": {"secret_key_ref": {
+                    "name": NOTEBOOK_PASSWORD_SECRET, "key": NOTEBOOK_PASSWORD_KEY}}},
             ],
+            config=[kube.ConfigFiles(name=NOTEBOOK_PASSWORD_SECRET, mount_path="/run/secrets/notebook",
+                                     files=hashed, secret=True)],
             data=self._data("client", "persistence", CLIENT_PERSISTENCE_DIR),
             **kube.tcp_checks(ports.NOTEBOOK_HTTP),
         ))
         self._ingress(names.NOTEBOOK_SERVICE, ports.NOTEBOOK_HTTP)
+        return pulumi.Output.secret(password)
 
     def _ingress(self, service: str, port: int) -> None:
         ingress = self._party.ingress

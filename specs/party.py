@@ -75,6 +75,13 @@ class Ingress(Model):
         return self
 
 
+class Notebook(Model):
+    """The client image's Jupyter notebook (a shell in the party's network). Off unless asked for; when on
+    it gets a generated password (output `notebookPassword`, secret) instead of the image's empty one."""
+
+    enabled: bool = False
+
+
 class ResourceSizing(Model):
     cpu: Quantity
     memory: Quantity
@@ -181,6 +188,7 @@ class PartyConfig(Model):
     exposure: Exposure = Exposure()
     persistence: Persistence = Persistence()
     ingress: Ingress = Ingress()
+    notebook: Notebook = Notebook()
     registry: Registry = ""
     image_pull_secrets: list[DnsLabel] = []
     sizing: Sizing = "dev"

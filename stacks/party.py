@@ -100,7 +100,8 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
                   exchange: ExchangeView | contract.Pending, extra: dict[str, Any]) -> dict[str, Any]:
     """The party side of the outputs contract (docs/outputs.md)."""
     ingress = party.ingress
-    web = (lambda service: f"https://{party.party_id}.{service}.{ingress.domain}") if ingress.enabled else (
+    scheme = "https" if ingress.tls_secret else "http"  # the ingress serves TLS only with a certificate
+    web = (lambda service: f"{scheme}://{party.party_id}.{service}.{ingress.domain}") if ingress.enabled else (
         lambda service: None)
     return {
         "schemaVersion": contract.SCHEMA_VERSION,
@@ -114,7 +115,7 @@ def party_outputs(party: PartyConfig, cluster: FateCluster, key: KeyAndRequest,
             "pulsarTls": {"host": cluster.pulsar_tls_host, "port": cluster.pulsar_tls_port},
             "fateflow": party.fateflow_url,
             "fateboard": web("fateboard"),
-            "notebook": web("notebook"),
+            "notebook": web("notebook") if party.notebook.enabled else None,
         },
         "csrPem": key.csr_pem,
         "joinStatus": join_status(exchange, key),
@@ -266,4 +267,6 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         outputs["joinStatus"] = contract.JOIN_AWAITING_EXCHANGE if not ready else contract.JOIN_JOINED
     # Secrets stay top-level: a secret nested in a map would make the whole map secret.
     outputs["fateboardPassword"] = cluster.fateboard_password
+    if cluster.notebook_password is not None:
+        outputs["notebookPassword"] = cluster.notebook_password
     return outputs

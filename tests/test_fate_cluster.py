@@ -43,7 +43,7 @@ def names(run: StackRun, kind: str) -> set[str]:
 
 
 def test_full_engine_set() -> None:
-    run = cluster({"partyId": 9999})
+    run = cluster({"partyId": 9999, "notebook": {"enabled": True}})
     assert names(run, "StatefulSet") == {"mysql", "fateflow", "pulsar", "client", "namenode", "datanode"}
     assert names(run, "Deployment") == {"nginx", "fateboard", "spark-master", "spark-worker"}
     assert {"nginx", "pulsar-public-tls"} <= names(run, "Service")
@@ -62,7 +62,8 @@ def test_labels_and_selectors_are_spelled_right() -> None:
 
 
 def test_external_engines_drop_their_modules() -> None:
-    run = cluster({"partyId": 9999, "spark": {"external": {"master": "spark://spark.example.org:7077"}},
+    run = cluster({"partyId": 9999, "notebook": {"enabled": True},
+                   "spark": {"external": {"master": "spark://spark.example.org:7077"}},
                    "hdfs": {"external": {"nameNode": "hdfs://hdfs.example.org:9000"}},
                    "pulsar": {"external": {"host": "pulsar.example.org"}},
                    "mysql": {"external": {"host": "mysql.example.org"}}}, mysql_password="external-pw")
@@ -124,7 +125,8 @@ def test_replica_counts() -> None:
 
 
 def test_ingress_hosts() -> None:
-    run = cluster({"partyId": 9999, "ingress": {"enabled": True, "domain": "fate.example.org", "tlsSecret": "wild"}})
+    run = cluster({"partyId": 9999, "notebook": {"enabled": True},
+                   "ingress": {"enabled": True, "domain": "fate.example.org", "tlsSecret": "wild"}})
     hosts = {i["metadata"]["name"]: i["spec"]["rules"][0]["host"] for i in run.k8s_objects("Ingress")}
     assert hosts == {"fateboard": "9999.fateboard.fate.example.org", "notebook": "9999.notebook.fate.example.org"}
     assert run.k8s_object("Ingress", "fateboard")["spec"]["tls"] == [

@@ -83,9 +83,40 @@ def test_each_port_is_open_only_on_the_pods_that_serve_it() -> None:
     """party-a (ingress on): other namespaces reach nginx, the broker's TLS port and the published web UI;
     not Pulsar's admin API (8080, no authentication), the Spark master UI, MySQL or HDFS."""
     assert _open_from_outside(party_a(), "fate-9999") == {
-        ("nginx", 9300), ("nginx", 9310), ("pulsar", 6651), ("fateboard", 8080), ("client", 20000)}
+        ("nginx", 9300), ("nginx", 9310), ("pulsar", 6651), ("fateboard", 8080)}  # the notebook is off
 
 
 def test_the_exchange_opens_only_its_tunnel_and_nginx() -> None:
     run = run_program("local")
     assert _open_from_outside(run, "fate-exchange") == {("traffic-server", 443), ("nginx", 9300), ("nginx", 9310)}
+
+
+def test_the_notebook_is_off_unless_asked_for() -> None:
+    """The client image runs Jupyter as root with no token and no password: not deployed, not published."""
+    run = party_a()
+    assert "client" not in {w["metadata"]["name"] for w in run.k8s_objects("StatefulSet")}
+    assert "notebook" not in {i["metadata"]["name"] for i in run.k8s_objects("Ingress")}
+    assert run.outputs["endpoints"].get("notebook") is None
+
+
+def test_an_enabled_notebook_has_a_generated_password() -> None:
+    config = yaml.safe_load(open("Pulumi.party-a.yaml"))["config"]
+    config["fate-federation:party"]["notebook"] = {"enabled": True}
+    run = run_program("party-a", config)
+    client = run.k8s_object("StatefulSet", "client")["spec"]["template"]["spec"]["containers"][0]
+    command = " ".join(client["command"])
+    assert "--NotebookApp.password=''" not in command and "$NOTEBOOK_HASHED_PASSWORD" in command
+    env = {e["name"]: e for e in client["env"]}
+    assert env["NOTEBOOK_HASHED_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "notebook-password"
+    hashed = run.k8s_object("Secret", "notebook-password")["stringData"]["hashed"]
+    password = run.outputs["notebookPassword"]
+    algorithm, salt, digest = hashed.split(":")
+    import hashlib
+    assert algorithm == "sha1" and hashlib.sha1(password.encode() + salt.encode()).hexdigest() == digest
+
+
+def test_ingress_urls_say_http_without_a_tls_secret() -> None:
+    """party-a enables the ingress without tlsSecret: the Ingress has no TLS, so the URL is http://."""
+    run = party_a()
+    assert all(not i["spec"].get("tls") for i in run.k8s_objects("Ingress"))
+    assert run.outputs["endpoints"]["fateboard"] == "http://9999.fateboard.fate.example.org"

@@ -51,7 +51,7 @@ def data_mount(workload: dict[str, Any], facts: ImageFacts) -> tuple[dict[str, A
     return None
 
 
-STATEFUL = ["mysql", "fateflow", "pulsar", "client", "namenode", "datanode"]
+STATEFUL = ["mysql", "fateflow", "pulsar", "namenode", "datanode"]  # the notebook (client) is off in party-a
 
 
 @pytest.mark.parametrize("name", STATEFUL)
