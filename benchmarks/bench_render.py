@@ -27,7 +27,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from fedctl import tls_emulation  # noqa: E402
-from fedctl.mocks import StackRun, run_program  # noqa: E402
+from fedctl.records import StackRun  # noqa: E402
+from fedctl.runner import run_program  # noqa: E402
 from fedctl.render import render_stacks  # noqa: E402
 from fedctl.stackfiles import stack_config, stack_names  # noqa: E402
 
@@ -38,7 +39,7 @@ FIRST_PARTY_ID = 20000
 
 def party_csr(party_id: int, domain: str) -> str:
     """A CSR as a party stack makes it (CN and SAN `<partyId>.<domain>`), with a key of its own."""
-    key = tls_emulation.private_key({"algorithm": "ECDSA", "ecdsaCurve": "P256"})
+    key = tls_emulation.private_key({"algorithm": "RSA"})  # as components.federation_pki makes it
     name = f"{party_id}.{domain}"
     return tls_emulation.cert_request({"privateKeyPem": key["privateKeyPem"], "subject": {"commonName": name},
                                        "dnsNames": [name]})["certRequestPem"]

@@ -21,7 +21,10 @@ from typing import Any
 
 import yaml
 
-from fedctl.mocks import EngineState, StackRun, contains_secret, run_program
+from fedctl.mocks import STACK_REFERENCE
+from fedctl.records import EngineState, StackRun
+from fedctl.runner import run_program
+from fedctl.wire import contains_secret
 from fedctl.stackfiles import StackFileError, project_name, read_stack_config, stack_names
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +53,8 @@ class _Progress:
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     secret_names: dict[str, list[str]] = field(default_factory=dict)
     results: dict[str, Rendered] = field(default_factory=dict)
+    standalone: set[str] = field(default_factory=set)
+    """Stacks whose program read no other stack: another round would give the same result."""
 
 
 class RenderError(Exception):
@@ -89,6 +94,8 @@ def _run_once(project_dir: Path, stack: str, overrides: Mapping[str, Any], progr
     before = progress.results.get(stack)
     progress.results[stack] = Rendered(stack, run, seconds, (before.rounds if before else 0) + 1, config.encrypted,
                                        (before.total_seconds if before else 0.0) + seconds)
+    if not run.of_type(STACK_REFERENCE):
+        progress.standalone.add(stack)
     return changed
 
 
@@ -99,7 +106,8 @@ def render_stacks(project_dir: Path = PROJECT_ROOT, stacks: Iterable[str] | None
 
     All stacks of the project take part in the rounds (so a party sees the exchange's real outputs)
     unless `isolated`, which runs only the chosen stacks (what a first `pulumi up` of each would see).
-    Rounds repeat until no stack's outputs change; more than `max_rounds` is an error.
+    Rounds repeat until no stack's outputs change; more than `max_rounds` is an error. A stack that read no
+    other stack (the local all-in-one stack) runs once: its inputs do not change between rounds.
     """
     project_dir = Path(project_dir)
     try:
@@ -117,8 +125,8 @@ def render_stacks(project_dir: Path = PROJECT_ROOT, stacks: Iterable[str] | None
     state = EngineState()
     progress = _Progress()
     for _ in range(max_rounds):
-        changed = [stack for stack in order
-                   if _run_once(project_dir, stack, (config_overrides or {}).get(stack, {}), progress, state)]
+        changed = [stack for stack in order if stack not in progress.standalone
+                   and _run_once(project_dir, stack, (config_overrides or {}).get(stack, {}), progress, state)]
         if not changed:
             return [progress.results[s] for s in order if s in chosen]
     raise RenderError(f"the federation did not settle in {max_rounds} rounds: the outputs of "

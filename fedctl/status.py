@@ -19,7 +19,7 @@ from cryptography import x509
 from fedctl.orchestrate import reference_stack
 
 SECRET = "[secret]"
-"""How a secret value shows (as in `pulumi stack output` and the offline render, fedctl.mocks.REDACTED)."""
+"""How a secret value shows (as in `pulumi stack output` and the offline render, fedctl.wire.REDACTED)."""
 WARN_DAYS = 30
 JOB_DONE = {"success"}
 JOB_RUNNING = {"waiting", "ready", "running"}

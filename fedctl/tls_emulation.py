@@ -9,17 +9,15 @@ the Traffic Server test serves is real PKI, not placeholders. Names are pulumi-t
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
-import hashlib
 import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -29,12 +27,7 @@ LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 TYPES = (PRIVATE_KEY, SELF_SIGNED_CERT, CERT_REQUEST, LOCALLY_SIGNED_CERT)
 
 DEFAULT_RSA_BITS = 2048
-DEFAULT_ECDSA_CURVE = "P224"
-"""pulumi-tls's defaults (rsa_bits, ecdsa_curve)."""
-
-_CURVES = {"P224": ec.SECP224R1, "P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1}
-_SSH_CURVES = {"P256", "P384", "P521"}
-"""OpenSSH has no P224 keys: pulumi-tls then leaves the OpenSSH outputs empty."""
+"""pulumi-tls's default rsa_bits."""
 
 _SUBJECT_FIELDS = {
     "commonName": NameOID.COMMON_NAME,
@@ -90,52 +83,22 @@ def emulate(typ: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {**inputs, **computed[typ](inputs)}
 
 
-def _openssh_public(public: Any) -> tuple[str, str, str]:
-    """OpenSSH public key line and its MD5 / SHA256 fingerprints, as `ssh-keygen -l` prints them."""
-    line = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-    blob = base64.b64decode(line.split()[1])
-    md5 = hashlib.md5(blob, usedforsecurity=False).hexdigest()
-    sha256 = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return line + "\n", ":".join(md5[i:i + 2] for i in range(0, len(md5), 2)), f"SHA256:{sha256}"
-
-
 def private_key(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """A new key: PKCS#1/SEC1 PEM like the provider (PKCS#8 for ED25519), PKCS#8, OpenSSH and public forms."""
+    """A new RSA key in the provider's PEM forms: PKCS#1 (privateKeyPem), PKCS#8 and the public key.
+
+    The program makes RSA keys only (components.federation_pki); other algorithms and the OpenSSH forms
+    are not emulated and fail loudly instead of giving outputs nobody checked."""
     algorithm = inputs.get("algorithm")
+    if algorithm != "RSA":
+        raise TlsEmulationError(f"algorithm {algorithm!r}: only RSA is emulated (the program makes RSA keys)")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=int(inputs.get("rsaBits") or DEFAULT_RSA_BITS))
     pem = serialization.Encoding.PEM
-    openssh_supported = True
-    key: Any
-    if algorithm == "RSA":
-        key = rsa.generate_private_key(public_exponent=65537, key_size=int(inputs.get("rsaBits") or DEFAULT_RSA_BITS))
-        traditional = serialization.PrivateFormat.TraditionalOpenSSL
-    elif algorithm == "ECDSA":
-        curve = inputs.get("ecdsaCurve") or DEFAULT_ECDSA_CURVE
-        if curve not in _CURVES:
-            raise TlsEmulationError(f"ecdsaCurve {curve!r}: use one of {', '.join(_CURVES)}")
-        key = ec.generate_private_key(_CURVES[curve]())
-        traditional = serialization.PrivateFormat.TraditionalOpenSSL
-        openssh_supported = curve in _SSH_CURVES
-    elif algorithm == "ED25519":
-        key = ed25519.Ed25519PrivateKey.generate()
-        traditional = serialization.PrivateFormat.PKCS8
-    else:
-        raise TlsEmulationError(f"algorithm {algorithm!r}: use RSA, ECDSA or ED25519")
-    public = key.public_key()
     no_password = serialization.NoEncryption()
-    outputs = {
-        "privateKeyPem": key.private_bytes(pem, traditional, no_password).decode(),
+    return {
+        "privateKeyPem": key.private_bytes(pem, serialization.PrivateFormat.TraditionalOpenSSL, no_password).decode(),
         "privateKeyPemPkcs8": key.private_bytes(pem, serialization.PrivateFormat.PKCS8, no_password).decode(),
-        "publicKeyPem": public.public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
-        "privateKeyOpenssh": "", "publicKeyOpenssh": "", "publicKeyFingerprintMd5": "",
-        "publicKeyFingerprintSha256": "",
+        "publicKeyPem": key.public_key().public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
     }
-    if openssh_supported:
-        line, md5, sha256 = _openssh_public(public)
-        outputs.update({
-            "privateKeyOpenssh": key.private_bytes(pem, serialization.PrivateFormat.OpenSSH, no_password).decode(),
-            "publicKeyOpenssh": line, "publicKeyFingerprintMd5": md5, "publicKeyFingerprintSha256": sha256,
-        })
-    return outputs
 
 
 def _required(inputs: Mapping[str, Any], *names: str) -> Any:
@@ -154,9 +117,11 @@ def _parse_key(pem: str) -> Any:
 
 def _load_key(inputs: Mapping[str, Any], *names: str) -> Any:
     try:
-        return _parse_key(str(_required(inputs, *names)))
+        key = _parse_key(str(_required(inputs, *names)))
     except ValueError as error:
         raise TlsEmulationError(f"{names[0]} is not a PEM private key: {error}") from None
+    _key_algorithm(key)
+    return key
 
 
 def _name(subject: Mapping[str, Any] | None) -> x509.Name:
@@ -179,8 +144,8 @@ def _sans(inputs: Mapping[str, Any]) -> list[x509.GeneralName]:
     return names
 
 
-def _signature_hash(key: Any) -> Any:
-    return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+def _signature_hash(_key: Any) -> Any:
+    return hashes.SHA256()
 
 
 def cert_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -246,8 +211,9 @@ def _certificate(*, subject: x509.Name, issuer: x509.Name, public_key: Any, sign
 
 
 def _key_algorithm(key: Any) -> str:
-    return "RSA" if isinstance(key, rsa.RSAPrivateKey) else "ECDSA" if isinstance(key, ec.EllipticCurvePrivateKey) \
-        else "ED25519"
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TlsEmulationError("only RSA keys are emulated (the program makes RSA keys)")
+    return "RSA"
 
 
 def self_signed_cert(inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,13 +12,13 @@ import pytest
 from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fateconf.settings import Endpoint, PulsarExchange
 from facts.labels import CONFIG_CHECKSUM_ANNOTATION
-from fedctl.engine import EngineState, StackRun
+from fedctl.records import EngineState, StackRun
 from specs.party import PartyConfig
 from tests.support.manifest_checks import validate_manifest
-from tests.support.pulumi_harness import run_function
+from tests.support.pulumi_harness import run_component
 
 WIRING = ExchangeView(nginx=Endpoint("192.0.2.5", 9300, 9310),
-                        pulsar=PulsarExchange("192.0.2.6", 443, "fate.example.org"))
+                      pulsar=PulsarExchange("192.0.2.6", 443, "fate.example.org"))
 
 
 def cluster(party: dict[str, Any], *, exchange: ExchangeView | None = WIRING,
@@ -32,7 +32,7 @@ def cluster(party: dict[str, Any], *, exchange: ExchangeView | None = WIRING,
         return {"nginx": fate.nginx_host, "nginxHttp": fate.nginx_http_port, "pulsar": fate.pulsar_tls_host,
                 "pulsarPort": fate.pulsar_tls_port}
 
-    run = run_function(program, state=state)
+    run = run_component(program, state=state)
     for obj in run.k8s_objects():
         validate_manifest(obj)
     return run
@@ -148,7 +148,7 @@ def annotation(run: StackRun, kind: str, name: str) -> str | None:
 
 
 NEW_EXCHANGE = ExchangeView(nginx=Endpoint("192.0.2.50", 9300, 9310),
-                              pulsar=PulsarExchange("192.0.2.51", 443, "fate.example.org"))
+                            pulsar=PulsarExchange("192.0.2.51", 443, "fate.example.org"))
 
 
 def route_mount(run: StackRun) -> dict[str, Any]:

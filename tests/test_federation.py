@@ -1,6 +1,6 @@
 """The shipped stacks as a federation: bootstrap states, outputs contract, object validity, secrets.
 
-Test doubles: the Pulumi engine and the Kubernetes API server (fedctl.engine mocks: objects echo their
+Test doubles: the Pulumi engine and the Kubernetes API server (fedctl.mocks: objects echo their
 inputs, load balancers get 192.0.2.x addresses). Everything else is real: the program, the config
 models, the certificates (real keys and signatures via cryptography) and the Kubernetes schemas.
 """
@@ -16,9 +16,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from fedctl.engine import EngineState
+from fedctl.records import EngineState
 from tests.support.manifest_checks import validate_manifest
-from tests.support.pulumi_harness import PROJECT_DIR, render_federation, run_stack, shipped_config
+from tests.support.pulumi_harness import PROJECT_DIR, run_program, shipped_config
 
 SCHEMA = json.loads((PROJECT_DIR / "docs" / "outputs.schema.json").read_text())
 EXCHANGE_REF = "organization/fate-federation/exchange"
@@ -26,9 +26,9 @@ PARTY_A_REF = "organization/fate-federation/party-a"
 PARTY_B_REF = "organization/fate-federation/party-b"
 
 
-@pytest.fixture(scope="module")
-def federation() -> dict[str, Any]:
-    return render_federation()
+@pytest.fixture
+def federation(rendered_federation: dict[str, Any]) -> dict[str, Any]:
+    return rendered_federation
 
 
 def test_every_stack_converges(federation: dict[str, Any]) -> None:
@@ -40,10 +40,26 @@ def test_every_stack_converges(federation: dict[str, Any]) -> None:
     assert exchange["pendingParties"] == []
 
 
+PARTY_WORKLOADS = {("StatefulSet", name) for name in ("mysql", "fateflow", "client", "pulsar", "namenode",
+                                                    "datanode")} | {
+    ("Deployment", name) for name in ("nginx", "fateboard", "spark-master", "spark-worker")}
+EXCHANGE_WORKLOADS = {("Deployment", "traffic-server"), ("Deployment", "nginx")}
+WORKLOADS = {
+    "exchange": {("fate-exchange", *w) for w in EXCHANGE_WORKLOADS},
+    "party-a": {("fate-9999", *w) for w in PARTY_WORKLOADS},
+    "party-b": {("fate-10000", *w) for w in PARTY_WORKLOADS},
+    "local": {("fate-exchange", *w) for w in EXCHANGE_WORKLOADS} | {(ns, *w) for ns in ("fate-9999", "fate-10000")
+                                                                   for w in PARTY_WORKLOADS},
+}
+
+
 @pytest.mark.parametrize("stack", ["exchange", "party-a", "party-b", "local"])
 def test_every_object_is_valid_kubernetes(federation: dict[str, Any], stack: str) -> None:
+    """Each stack deploys exactly the workloads of its role, and every object passes the API's schema."""
     objects = federation[stack].run.k8s_objects()
-    assert len(objects) > 10
+    workloads = {(o["metadata"]["namespace"], o["kind"], o["metadata"]["name"]) for o in objects
+                 if o["kind"] in ("Deployment", "StatefulSet")}
+    assert workloads == WORKLOADS[stack]
     for obj in objects:
         validate_manifest(obj)
 
@@ -158,7 +174,7 @@ def test_stateful_volumes_survive_destroy(federation: dict[str, Any]) -> None:
 
 
 def test_step_1_exchange_alone_reports_parties_pending() -> None:
-    run = run_stack("exchange")
+    run = run_program("exchange")
     outputs = run.outputs
     assert outputs["parties"] == {}
     assert [p["source"] for p in outputs["pendingParties"]] == [PARTY_A_REF, PARTY_B_REF]
@@ -168,7 +184,7 @@ def test_step_1_exchange_alone_reports_parties_pending() -> None:
 
 
 def test_step_0_party_before_exchange_awaits_exchange() -> None:
-    run = run_stack("party-a")
+    run = run_program("party-a")
     outputs = run.outputs
     assert outputs["joinStatus"] == "awaiting-exchange"
     assert outputs.get("csrPem") is None
@@ -181,43 +197,43 @@ def test_step_0_party_before_exchange_awaits_exchange() -> None:
 
 def test_steps_2_to_4_join_one_up_at_a_time() -> None:
     state = EngineState()
-    exchange = run_stack("exchange", state=state).outputs
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=state).outputs
+    exchange = run_program("exchange", state=state).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=state).outputs
     assert party["joinStatus"] == "awaiting-certificate"
     assert party["csrPem"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
-    exchange = run_stack("exchange", stack_outputs={PARTY_A_REF: party}, state=state).outputs
+    exchange = run_program("exchange", stack_outputs={PARTY_A_REF: party}, state=state).outputs
     assert exchange["parties"]["9999"]["status"] == "routed"
     assert [p["source"] for p in exchange["pendingParties"]] == [PARTY_B_REF]
-    final = run_stack("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=state)
+    final = run_program("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=state)
     assert final.outputs["joinStatus"] == "joined"
     assert final.outputs["csrPem"] == party["csrPem"]  # the key is stable across updates
 
 
 def test_party_rekeyed_after_signing_awaits_a_new_certificate() -> None:
     exchange_state, party_state = EngineState(), EngineState()
-    exchange = run_stack("exchange", state=exchange_state).outputs
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=party_state).outputs
-    exchange = run_stack("exchange", stack_outputs={PARTY_A_REF: party}, state=exchange_state).outputs
+    exchange = run_program("exchange", state=exchange_state).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=party_state).outputs
+    exchange = run_program("exchange", stack_outputs={PARTY_A_REF: party}, state=exchange_state).outputs
     # The party stack is recreated from scratch (new state: a new key), the exchange still has the old CSR.
-    fresh = run_stack("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=EngineState())
+    fresh = run_program("party-a", stack_outputs={EXCHANGE_REF: exchange}, state=EngineState())
     assert fresh.outputs["joinStatus"] == "awaiting-certificate"
 
 
 def test_party_with_pending_load_balancer_is_not_routed() -> None:
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: run_stack("exchange").outputs}).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: run_program("exchange").outputs}).outputs
     party["endpoints"]["pulsarTls"]["host"] = None
-    exchange = run_stack("exchange", stack_outputs={PARTY_A_REF: party}).outputs
+    exchange = run_program("exchange", stack_outputs={PARTY_A_REF: party}).outputs
     assert "9999" in exchange["parties"] and exchange["parties"]["9999"]["status"] == "pending"
     assert "no public address yet" in exchange["parties"]["9999"]["reason"]
 
 
 def test_csr_for_another_party_is_refused() -> None:
     """Party 9999 exports a CSR that asks for 10000's name: the exchange signs nothing and routes nothing."""
-    exchange = run_stack("exchange").outputs
-    party_b = run_stack("party-b", stack_outputs={EXCHANGE_REF: exchange}).outputs
-    party_a = run_stack("party-a", stack_outputs={EXCHANGE_REF: exchange}).outputs
+    exchange = run_program("exchange").outputs
+    party_b = run_program("party-b", stack_outputs={EXCHANGE_REF: exchange}).outputs
+    party_a = run_program("party-a", stack_outputs={EXCHANGE_REF: exchange}).outputs
     party_a["csrPem"] = party_b["csrPem"]
-    run = run_stack("exchange", stack_outputs={PARTY_A_REF: party_a})
+    run = run_program("exchange", stack_outputs={PARTY_A_REF: party_a})
     entry = run.outputs["parties"]["9999"]
     assert entry["status"] == "refused"
     assert "10000.fate.example.org" in entry["reason"] and "9999.fate.example.org" in entry["reason"]
@@ -232,61 +248,49 @@ def test_csr_for_another_party_is_refused() -> None:
     ({"csrPem": "drop"}, "does not export the party contract (missing csrPem)"),
 ])
 def test_party_stack_that_breaks_the_contract_stops_the_exchange(change: dict[str, Any], message: str) -> None:
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: run_stack("exchange").outputs}).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: run_program("exchange").outputs}).outputs
     for key, value in change.items():
         if value == "drop":
             party.pop(key)
         else:
             party[key] = value
     with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
-        run_stack("exchange", stack_outputs={PARTY_A_REF: party})
+        run_program("exchange", stack_outputs={PARTY_A_REF: party})
 
 
 def test_two_party_stacks_with_one_id_stop_the_exchange() -> None:
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: run_stack("exchange").outputs}).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: run_program("exchange").outputs}).outputs
     with pytest.raises(Exception, match="both have party id 9999"):
-        run_stack("exchange", stack_outputs={PARTY_A_REF: party, PARTY_B_REF: party})
+        run_program("exchange", stack_outputs={PARTY_A_REF: party, PARTY_B_REF: party})
 
 
 def test_party_stack_with_the_exchange_id_stops_the_exchange() -> None:
-    party = run_stack("party-a", stack_outputs={EXCHANGE_REF: run_stack("exchange").outputs}).outputs
+    party = run_program("party-a", stack_outputs={EXCHANGE_REF: run_program("exchange").outputs}).outputs
     party["partyId"] = 1
     with pytest.raises(Exception, match="exchange's own partyId"):
-        run_stack("exchange", stack_outputs={PARTY_A_REF: party})
+        run_program("exchange", stack_outputs={PARTY_A_REF: party})
 
 
 def test_config_error_registers_nothing() -> None:
     """A bad config stops the program before any resource, with the key and the fix."""
     config = shipped_config("party-a")
     config["fate-federation:party"]["exposure"] = {"type": "NodePort"}
-    from fedctl.engine import FederationMocks
-
-    registered: list[Any] = []
-    original = FederationMocks.new_resource
-
-    def spy(self: FederationMocks, args: Any) -> Any:
-        registered.append(args.typ)
-        return original(self, args)
-
-    FederationMocks.new_resource = spy  # type: ignore[method-assign]
-    try:
-        with pytest.raises(Exception, match=r"fate-federation:party.exposure: nodeAddress is required"):
-            run_stack("party-a", config)
-    finally:
-        FederationMocks.new_resource = original  # type: ignore[method-assign]
-    assert registered == []
+    state = EngineState()
+    with pytest.raises(Exception, match=r"fate-federation:party.exposure: nodeAddress is required"):
+        run_program("party-a", config, state=state)
+    assert state.resources == {} and state.load_balancer_addresses == {}, "the failed run left state behind"
 
 
 def test_party_stack_needs_its_cluster_named() -> None:
     config = shipped_config("party-a")
     del config["fate-federation:kubernetes"]
     with pytest.raises(Exception, match="kubernetes.context"):
-        run_stack("party-a", config)
+        run_program("party-a", config)
 
 
 def test_preview_with_unknown_values_does_not_crash() -> None:
     """In a preview nothing is known yet (no addresses, no certificates): the program still completes."""
-    run = run_stack("local", preview=True)
+    run = run_program("local", preview=True)
     assert run.k8s_objects("StatefulSet")
 
 
@@ -296,13 +300,13 @@ def test_static_exchange_and_static_party(tmp_path: Path) -> None:
     party_config["fate-federation:exchange"] = {"static": {
         "domain": "fate.example.org", "trafficServer": {"host": "198.51.100.1", "port": 443},
         "nginx": {"host": "198.51.100.1"}}}
-    party = run_stack("party-a", party_config).outputs
+    party = run_program("party-a", party_config).outputs
     assert party["joinStatus"] == "awaiting-certificate"
     exchange_config = shipped_config("exchange")
     exchange_config["fate-federation:exchange"]["parties"] = [{"static": {
         "partyId": 9999, "pulsarTls": {"host": "198.51.100.9", "port": 6651},
         "nginx": {"host": "198.51.100.9"}, "csrPem": party["csrPem"]}}]
-    exchange = run_stack("exchange", exchange_config).outputs
+    exchange = run_program("exchange", exchange_config).outputs
     assert exchange["parties"]["9999"]["status"] == "routed"
     assert exchange["parties"]["9999"]["certificatePem"].startswith("-----BEGIN CERTIFICATE-----")
 
@@ -311,8 +315,8 @@ def test_bring_your_own_pki_party() -> None:
     """A party with its own certificate Secret: Pulsar serves TLS from it, no CSR crosses to the exchange."""
     config = shipped_config("party-a")
     config["fate-federation:party"]["pki"] = {"existingSecret": "my-broker-cert"}
-    exchange = run_stack("exchange").outputs
-    run = run_stack("party-a", config, stack_outputs={EXCHANGE_REF: exchange})
+    exchange = run_program("exchange").outputs
+    run = run_program("party-a", config, stack_outputs={EXCHANGE_REF: exchange})
     assert run.outputs.get("csrPem") is None and run.outputs["joinStatus"] == "joined"
     assert "pulsar-cert" not in {s["metadata"]["name"] for s in run.k8s_objects("Secret")}
     pulsar = run.k8s_object("StatefulSet", "pulsar")["spec"]["template"]["spec"]
@@ -324,8 +328,14 @@ def test_bring_your_own_pki_exchange() -> None:
     """An exchange with an existing proxy certificate Secret: no CA is made and nothing is signed."""
     config = shipped_config("exchange")
     config["fate-federation:exchange"]["pki"] = {"mode": "existing", "existingSecret": "our-proxy-cert"}
-    run = run_stack("exchange", config)
+    run = run_program("exchange", config)
     assert not run.of_type("tls:index/selfSignedCert:SelfSignedCert")
     assert "traffic-server-cert" not in {s["metadata"]["name"] for s in run.k8s_objects("Secret")}
     ats = run.k8s_object("Deployment", "traffic-server")["spec"]["template"]["spec"]
     assert {"name": "our-proxy-cert", "secret": {"secretName": "our-proxy-cert"}} in ats["volumes"]
+
+
+def test_the_local_stack_runs_once_as_it_reads_no_other_stack(federation: dict[str, Any]) -> None:
+    """The render re-runs only stacks that read other stacks; the parties and the exchange settle in rounds."""
+    assert federation["local"].rounds == 1
+    assert federation["party-a"].rounds >= 2 and federation["exchange"].rounds >= 2

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from facts.images import IMAGE_FACTS, ImageFacts
-from fedctl.mocks import StackRun
+from fedctl.records import StackRun
 from tests.support.pulumi_harness import run_program
 
 WORKLOAD_MODULE = {"namenode": "hadoop-namenode", "datanode": "hadoop-datanode"}

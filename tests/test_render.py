@@ -20,7 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from fedctl.__main__ import main
-from fedctl.mocks import EmulationError, EngineState
+from fedctl.apiserver import EmulationError
+from fedctl.records import EngineState
 from fedctl.render import RenderError, findings, render_stacks, write
 from tests.support.manifest_checks import ManifestError, validate_manifest
 from tests.support.pulumi_harness import FIXTURE_PROGRAM, PROJECT_DIR, run_component, run_program, stack_ref
@@ -227,6 +228,7 @@ def test_a_federation_that_never_settles_is_an_error(tmp_path: Path) -> None:
         import pulumi
 
         async def main():
+            pulumi.StackReference("peer", stack_name="organization/scratch/peer")  # so it runs every round
             return {"nonce": secrets.token_hex(8)}  # changes every run: nothing to converge on
 
         pulumi.run(main)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -16,7 +13,7 @@ import pulumi_tls as tls
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
@@ -26,8 +23,8 @@ from tests.support.pulumi_harness import run_component
 DOMAIN = "fate.example.org"
 
 
-def ca(algorithm: str = "ECDSA", **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    key = emu.private_key({"algorithm": algorithm, "ecdsaCurve": "P256"})
+def ca(**extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    key = emu.private_key({"algorithm": "RSA"})
     cert = emu.self_signed_cert({
         "privateKeyPem": key["privateKeyPem"], "isCaCertificate": True, "validityPeriodHours": 24 * 365,
         "subject": {"commonName": "FATE federation CA", "organization": "fate", "country": "DE",
@@ -51,47 +48,24 @@ def sign(ca_key: dict[str, Any], ca_cert: dict[str, Any], csr: str, **extra: Any
         **extra})
 
 
-@pytest.mark.parametrize(("algorithm", "curve", "key_type", "pem_header"), [
-    ("RSA", None, rsa.RSAPrivateKey, "RSA PRIVATE KEY"),
-    ("ECDSA", None, ec.EllipticCurvePrivateKey, "EC PRIVATE KEY"),
-    ("ECDSA", "P384", ec.EllipticCurvePrivateKey, "EC PRIVATE KEY"),
-    ("ED25519", None, ed25519.Ed25519PrivateKey, "PRIVATE KEY"),
-])
-def test_private_key_forms_are_one_real_key(algorithm: str, curve: str | None, key_type: type,
-                                            pem_header: str) -> None:
-    outputs = emu.private_key({"algorithm": algorithm, **({"ecdsaCurve": curve} if curve else {})})
-    assert outputs["privateKeyPem"].startswith(f"-----BEGIN {pem_header}-----")
+def test_private_key_forms_are_one_real_rsa_key() -> None:
+    outputs = emu.private_key({"algorithm": "RSA"})
+    assert outputs["privateKeyPem"].startswith("-----BEGIN RSA PRIVATE KEY-----")  # PKCS#1, as the provider
+    assert outputs["privateKeyPemPkcs8"].startswith("-----BEGIN PRIVATE KEY-----")
     key = serialization.load_pem_private_key(outputs["privateKeyPem"].encode(), None)
     pkcs8 = serialization.load_pem_private_key(outputs["privateKeyPemPkcs8"].encode(), None)
-    assert isinstance(key, key_type)
-    assert outputs["privateKeyPemPkcs8"].startswith("-----BEGIN PRIVATE KEY-----")
+    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 2048
     der = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     public = serialization.load_pem_public_key(outputs["publicKeyPem"].encode())
     assert key.public_key().public_bytes(*der) == pkcs8.public_key().public_bytes(*der) == public.public_bytes(*der)
-    if algorithm == "ECDSA":
-        assert key.curve.name == {"P384": "secp384r1", None: "secp224r1"}[curve]  # P224 is the provider's default
-    if algorithm == "RSA":
-        assert key.key_size == 2048
+    assert isinstance(serialization.load_pem_private_key(
+        emu.private_key({"algorithm": "RSA", "rsaBits": 3072})["privateKeyPem"].encode(), None), rsa.RSAPrivateKey)
 
 
-def test_p224_keys_have_no_openssh_form_like_the_provider() -> None:
-    outputs = emu.private_key({"algorithm": "ECDSA", "ecdsaCurve": "P224"})
-    assert outputs["publicKeyOpenssh"] == outputs["privateKeyOpenssh"] == outputs["publicKeyFingerprintSha256"] == ""
-
-
-@pytest.mark.parametrize("algorithm", ["RSA", "ED25519"])
-def test_openssh_forms_and_fingerprints_match_ssh_keygen(algorithm: str, tmp_path: Path) -> None:
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen (openssh-client) is not installed: the fingerprint cross-check needs it")
-    outputs = emu.private_key({"algorithm": algorithm})
-    public = serialization.load_ssh_public_key(outputs["publicKeyOpenssh"].encode())
-    assert public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode() \
-        == outputs["publicKeyPem"]
-    (tmp_path / "key.pub").write_text(outputs["publicKeyOpenssh"])
-    for digest, output in (("sha256", "publicKeyFingerprintSha256"), ("md5", "publicKeyFingerprintMd5")):
-        printed = subprocess.run(["ssh-keygen", "-l", "-E", digest, "-f", str(tmp_path / "key.pub")],
-                                 capture_output=True, text=True, check=True).stdout.split()[1]
-        assert printed.removeprefix("MD5:") == outputs[output]
+@pytest.mark.parametrize("algorithm", ["ECDSA", "ED25519"])
+def test_algorithms_the_program_does_not_use_are_refused(algorithm: str) -> None:
+    with pytest.raises(emu.TlsEmulationError, match=f"algorithm '{algorithm}': only RSA is emulated"):
+        emu.private_key({"algorithm": algorithm})
 
 
 def test_self_signed_ca_carries_subject_constraints_and_key_id() -> None:
@@ -109,7 +83,7 @@ def test_self_signed_ca_carries_subject_constraints_and_key_id() -> None:
     assert cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest \
         == x509.SubjectKeyIdentifier.from_public_key(public).digest
     lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
-    assert lifetime == dt.timedelta(hours=24 * 365) and cert_outputs["keyAlgorithm"] == "ECDSA"
+    assert lifetime == dt.timedelta(hours=24 * 365) and cert_outputs["keyAlgorithm"] == "RSA"
     assert cert_outputs["readyForRenewal"] is False
 
 
@@ -142,7 +116,7 @@ def test_signed_certificate_verifies_as_a_tls_client_would() -> None:
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier == \
         root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    assert outputs["caKeyAlgorithm"] == "ECDSA"
+    assert outputs["caKeyAlgorithm"] == "RSA"
 
 
 def test_early_renewal_window_marks_the_certificate_ready() -> None:
@@ -152,7 +126,7 @@ def test_early_renewal_window_marks_the_certificate_ready() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda i: i.update(caPrivateKeyPem=emu.private_key({"algorithm": "ECDSA"})["privateKeyPem"]),
+    (lambda i: i.update(caPrivateKeyPem=emu.private_key({"algorithm": "RSA"})["privateKeyPem"]),
      "caPrivateKeyPem does not belong to caCertPem"),
     (lambda i: i.update(allowedUses=["server_auth", "world_domination"]), "allowedUses: unknown world_domination"),
     (lambda i: i.pop("validityPeriodHours"), "validityPeriodHours is required"),
@@ -183,11 +157,11 @@ def test_under_the_engine_mocks_private_outputs_are_secret_and_certificates_chai
     """The engine marks pulumi-tls's private outputs secret (additional_secret_outputs); the mocks too."""
 
     def program() -> dict[str, Any]:
-        key = tls.PrivateKey("ca-key", algorithm="ECDSA", ecdsa_curve="P256")
+        key = tls.PrivateKey("ca-key", algorithm="RSA")
         cert = tls.SelfSignedCert("ca", private_key_pem=key.private_key_pem, is_ca_certificate=True,
                                   validity_period_hours=24, allowed_uses=["cert_signing"],
                                   subject={"common_name": "CA"})
-        leaf_key = tls.PrivateKey("leaf-key", algorithm="ED25519")
+        leaf_key = tls.PrivateKey("leaf-key", algorithm="RSA", rsa_bits=3072)
         csr = tls.CertRequest("csr", private_key_pem=leaf_key.private_key_pem, dns_names=["a.example.org"],
                               subject={"common_name": "a.example.org"})
         leaf = tls.LocallySignedCert("leaf", cert_request_pem=csr.cert_request_pem, ca_cert_pem=cert.cert_pem,
@@ -199,7 +173,7 @@ def test_under_the_engine_mocks_private_outputs_are_secret_and_certificates_chai
     assert run.secret_outputs == {"key"}
     leaf = x509.load_pem_x509_certificate(run.outputs["leaf"].encode())
     leaf.verify_directly_issued_by(x509.load_pem_x509_certificate(run.outputs["ca"].encode()))
-    assert isinstance(leaf.public_key(), ed25519.Ed25519PublicKey)
+    assert isinstance(leaf.public_key(), rsa.RSAPublicKey) and leaf.public_key().key_size == 3072
 
 
 def test_a_preview_knows_no_key_yet() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support.peers import require_peer
-from tests.support.pulumi_harness import render_federation, run_stack, shipped_config
+from tests.support.pulumi_harness import run_program, shipped_config
 from tests.support.tls_backends import TlsEchoBackend, round_trip, tls_client
 from tests.support.traffic_server import TrafficServer, free_port, traffic_server_installed
 
@@ -26,10 +26,10 @@ PARTY_B_REF = "organization/fate-federation/party-b"
 DOMAIN = "fate.example.org"
 
 
-@pytest.fixture(scope="module")
-def federation() -> dict[str, Any]:
+@pytest.fixture
+def federation(rendered_federation: dict[str, Any]) -> dict[str, Any]:
     require_peer("Traffic Server", traffic_server_installed(), "run `make test` (it installs Debian's trafficserver)")
-    return render_federation(["exchange", "party-a", "party-b"])
+    return rendered_federation
 
 
 def exchange_files(run: Any) -> tuple[dict[str, str], str, dict[str, str]]:
@@ -57,7 +57,7 @@ def exchange_with(parties: dict[str, Any]) -> Any:
     """Re-render the exchange with these party stacks listed (the operator's config change)."""
     config = shipped_config("exchange")
     config["fate-federation:exchange"]["parties"] = [{"stack": ref} for ref in parties]
-    return run_stack("exchange", config, stack_outputs=parties)
+    return run_program("exchange", config, stack_outputs=parties)
 
 
 def start(tmp_path: Path, run: Any, backends: dict[int, TlsEchoBackend]) -> TrafficServer:

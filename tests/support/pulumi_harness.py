@@ -6,7 +6,7 @@ with real cryptography, pulumi-random makes real values. Mock state is process-g
 last set_mocks wins), so every call here installs its own mocks with the project and stack given
 explicitly; nothing leaks from one test to the next.
 
-A run (ProgramRun) has `resources`, `outputs` (plain), `raw_outputs` (secret envelopes kept),
+A run (fedctl.records.StackRun) has `resources`, `outputs` (plain), `raw_outputs` (secret envelopes kept),
 `secret_outputs` (names), `warnings`, and lookups `k8s_objects(kind=..., namespace=...)`,
 `k8s_object(kind, name, namespace=None)` (each object as the manifest that would be applied) and
 `of_type(type_token)`.
@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from fedctl import mocks
-from fedctl.mocks import EngineState, ProgramRun, Registered, StackRun  # noqa: F401 (re-exported)
+from fedctl import runner
+from fedctl.records import EngineState, StackRun
 from fedctl.render import Rendered, reference_name, render_stacks
 from fedctl.stackfiles import project_name, stack_config
 
@@ -45,13 +45,13 @@ def run_program(stack: str, config: Mapping[str, Any] | None = None, *,
                 secret_output_names: Mapping[str, list[str]] | None = None, preview: bool = False,
                 state: EngineState | None = None, secret_keys: list[str] | None = None,
                 existing_objects: Mapping[str, Mapping[str, Any]] | None = None,
-                project_dir: Path = PROJECT_DIR) -> ProgramRun:
+                project_dir: Path = PROJECT_DIR) -> StackRun:
     """Run the project's __main__.py for `stack` with its shipped config (or `config`).
 
     `stack_outputs` / `secret_output_names` are keyed by StackReference name (see stack_ref); a stack
     not given has no outputs. `state` carries resource state from run to run (as Pulumi state does).
     """
-    return mocks.run_program(project_dir, stack, shipped_config(stack, project_dir) if config is None else config,
+    return runner.run_program(project_dir, stack, shipped_config(stack, project_dir) if config is None else config,
                              secret_keys=secret_keys, stack_outputs=stack_outputs,
                              secret_output_names=secret_output_names, state=state, preview=preview,
                              existing_objects=existing_objects)
@@ -62,18 +62,12 @@ def run_component(fn: Callable[[], Mapping[str, Any] | None], *, stack: str = "t
                   stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
                   secret_output_names: Mapping[str, list[str]] | None = None, preview: bool = False,
                   state: EngineState | None = None, secret_keys: list[str] | None = None,
-                  existing_objects: Mapping[str, Mapping[str, Any]] | None = None) -> ProgramRun:
+                  existing_objects: Mapping[str, Mapping[str, Any]] | None = None) -> StackRun:
     """Run `fn` as a program of its own (project fate-federation): it creates resources and returns the
     stack outputs."""
-    return mocks.run_function(fn, stack=stack, config=config, secret_keys=secret_keys, stack_outputs=stack_outputs,
+    return runner.run_component(fn, stack=stack, config=config, secret_keys=secret_keys, stack_outputs=stack_outputs,
                               secret_output_names=secret_output_names, preview=preview, state=state,
                               existing_objects=existing_objects)
-
-
-run_stack = run_program
-"""Earlier name of run_program, still used by tests."""
-run_function = run_component
-"""Earlier name of run_component, still used by tests."""
 
 
 def render_federation(stacks: list[str] | None = None, *, project_dir: Path = PROJECT_DIR,
