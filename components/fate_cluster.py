@@ -228,7 +228,7 @@ class FateCluster(pulumi.ComponentResource):
                            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._ns]))
 
     def _dns(self, service: str) -> str:
-        return names.cluster_dns(service, self._party.resolved_namespace)
+        return names.cluster_dns(service, self._party.resolved_namespace, self._party.cluster_domain)
 
     def _service_settings(self, mysql: MysqlSettings) -> PartyServiceSettings:
         party = self._party

@@ -114,7 +114,7 @@ class FateExchange(pulumi.ComponentResource):
                 namespace=self.namespace, ports=service_ports, exposure_type=exposure.type,
                 annotations=exposure.load_balancer_annotations, opts=module_opts,
             )
-        dns = {s: cluster_dns(s, config.namespace) for s in public}
+        dns = {s: cluster_dns(s, config.namespace, config.cluster_domain) for s in public}
         self.traffic_server_host = service_address(public[TRAFFIC_SERVER_SERVICE], exposure.type,
                                                    exposure.node_address, dns[TRAFFIC_SERVER_SERVICE])
         self.traffic_server_port = service_port(public[TRAFFIC_SERVER_SERVICE], "tls", node_port)

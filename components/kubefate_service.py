@@ -27,7 +27,7 @@ from components.fateconf.kubefate import ADMIN_USERNAME, DATABASE_USER, kubefate
 from facts import ports
 from facts.labels import labels, namespace_labels
 from facts.names import KUBEFATE_SERVICE as SERVICE
-from facts.names import MARIADB_SERVICE, cluster_dns
+from facts.names import CLUSTER_DOMAIN, MARIADB_SERVICE, cluster_dns
 from facts.paths import KUBEFATE_CONFIG_DIR, MARIADB_INIT_DIR, MYSQL_DATA_DIR
 from facts.versions import DEFAULT_FATE_VERSION, image
 from specs.party import KubefateConfig
@@ -94,6 +94,7 @@ class KubefateService(pulumi.ComponentResource):
     def __init__(
         self, name: str, config: KubefateConfig, opts: pulumi.ResourceOptions | None = None, *,
         registry: str = "", image_pull_secrets: Sequence[str] = (), storage_class: str | None = None,
+        cluster_domain: str = CLUSTER_DOMAIN,
     ) -> None:
         super().__init__("fate:index:KubefateService", name, None, opts)
         self._name = name
@@ -150,7 +151,7 @@ class KubefateService(pulumi.ComponentResource):
             )
             url = f"http://{config.ingress_host}"
         else:
-            url = f"http://{cluster_dns(SERVICE, config.namespace)}:{ports.KUBEFATE_HTTP}"
+            url = f"http://{cluster_dns(SERVICE, config.namespace, cluster_domain)}:{ports.KUBEFATE_HTTP}"
         self.url = pulumi.Output.from_input(url)
         self.username = pulumi.Output.from_input(ADMIN_USERNAME)
         self.password = pulumi.Output.secret(admin)

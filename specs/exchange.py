@@ -6,12 +6,14 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from facts.names import CLUSTER_DOMAIN
 from facts.versions import DEFAULT_FATE_VERSION, TRAFFIC_SERVER_IMAGE
 from specs.common import Exposure, StaticEndpoint, StaticNginx
 from specs.errors import config_key
 from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.values import (
     DnsLabel,
+    DnsName,
     FateVersion,
     FederationDomain,
     ImageReference,
@@ -80,6 +82,8 @@ class ExchangeConfig(Model):
     traffic_server_image: ImageReference = TRAFFIC_SERVER_IMAGE
     parties: list[PartyEntry] = []
     pki: Pki = Pki()
+    cluster_domain: DnsName = CLUSTER_DOMAIN
+    """The cluster's DNS domain (kubelet clusterDomain), for in-cluster addresses."""
 
     @model_validator(mode="after")
     def _unique_members(self) -> ExchangeConfig:

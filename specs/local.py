@@ -8,7 +8,8 @@ from specs.exchange import ExchangeConfig
 from specs.errors import config_key
 from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.party import PartyConfig
-from specs.values import Model
+from facts.names import CLUSTER_DOMAIN
+from specs.values import DnsName, Model
 
 
 class LocalConfig(Model):
@@ -16,6 +17,8 @@ class LocalConfig(Model):
 
     exchange: ExchangeConfig = ExchangeConfig(domain="fate.local", namespace="fate-exchange")
     parties: list[PartyConfig]
+    cluster_domain: DnsName = CLUSTER_DOMAIN
+    """The one cluster's DNS domain (kubelet clusterDomain); applies to the exchange and every party."""
 
     @model_validator(mode="after")
     def _distinct_parties(self) -> LocalConfig:

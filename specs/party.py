@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from facts import ports
-from facts.names import FATEBOARD_SERVICE, default_party_namespace
+from facts.names import CLUSTER_DOMAIN, FATEBOARD_SERVICE, default_party_namespace
 from facts.sizing import Sizing
 from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
 from specs.common import Exposure, StaticEndpoint, StaticNginx
@@ -189,6 +189,8 @@ class PartyConfig(Model):
     persistence: Persistence = Persistence()
     ingress: Ingress = Ingress()
     notebook: Notebook = Notebook()
+    cluster_domain: DnsName = CLUSTER_DOMAIN
+    """The cluster's DNS domain (kubelet clusterDomain): FATE Flow binds to its pod's name under it."""
     registry: Registry = ""
     image_pull_secrets: list[DnsLabel] = []
     sizing: Sizing = "dev"

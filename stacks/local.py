@@ -37,10 +37,10 @@ def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Membe
     return Member(
         party_id=party.party_id,
         source=f"local party {party.party_id}",
-        pulsar_tls_host=cluster_dns(PULSAR_PUBLIC_SERVICE, namespace),
+        pulsar_tls_host=cluster_dns(PULSAR_PUBLIC_SERVICE, namespace, party.cluster_domain),
         pulsar_tls_port=ports.PULSAR_BROKER_TLS,
-        nginx=Endpoint(host=cluster_dns(NGINX_SERVICE, namespace), http_port=ports.NGINX_HTTP,
-                       grpc_port=ports.NGINX_GRPC),
+        nginx=Endpoint(host=cluster_dns(NGINX_SERVICE, namespace, party.cluster_domain),
+                       http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
         csr_pem=csr_pem,
         csr_checked=False,
     )
@@ -51,9 +51,10 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     assert local is not None
     provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False)
     opts = pulumi.ResourceOptions(provider=provider)
-    exchange_config = local.resolved_exchange.model_copy(update={"exposure": IN_CLUSTER, "parties": []})
+    in_cluster = {"exposure": IN_CLUSTER, "cluster_domain": local.cluster_domain}
+    exchange_config = local.resolved_exchange.model_copy(update={**in_cluster, "parties": []})
     domain = exchange_config.domain
-    parties = [p.model_copy(update={"exposure": IN_CLUSTER}) for p in local.parties]
+    parties = [p.model_copy(update=in_cluster) for p in local.parties]
 
     keys = {p.party_id: party_key(f"broker-{p.party_id}", p.party_id, domain, opts) for p in parties}
     members = [local_member(p, keys[p.party_id].csr_pem) for p in parties]
@@ -61,9 +62,10 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
 
     # Signed in this very program: the party's view needs no CA or certificate read from a stack.
     view = ExchangeView(
-        nginx=Endpoint(host=cluster_dns(EXCHANGE_NGINX_SERVICE, exchange_config.namespace),
+        nginx=Endpoint(host=cluster_dns(EXCHANGE_NGINX_SERVICE, exchange_config.namespace, local.cluster_domain),
                        http_port=ports.NGINX_HTTP, grpc_port=ports.NGINX_GRPC),
-        pulsar=PulsarExchange(proxy_host=cluster_dns(TRAFFIC_SERVER_SERVICE, exchange_config.namespace),
+        pulsar=PulsarExchange(proxy_host=cluster_dns(TRAFFIC_SERVER_SERVICE, exchange_config.namespace,
+                                                          local.cluster_domain),
                               proxy_port=ports.TRAFFIC_SERVER_TLS, domain=domain),
     )
     party_outputs_by_id: dict[str, Any] = {}

@@ -258,7 +258,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
             f"party-{party.party_id}-kubefate", party.kubefate,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
             registry=party.registry, image_pull_secrets=tuple(party.image_pull_secrets),
-            storage_class=party.persistence.storage_class)
+            storage_class=party.persistence.storage_class, cluster_domain=party.cluster_domain)
         extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
         extra["kubefatePassword"] = kubefate.password
     extra["jobs"] = declare_jobs(party, jobs, certificate is not None, cluster, opts)

@@ -6,6 +6,7 @@ files (party-a: persistence on, ingress on, LoadBalancer; local: one cluster).
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -120,3 +121,19 @@ def test_ingress_urls_say_http_without_a_tls_secret() -> None:
     run = party_a()
     assert all(not i["spec"].get("tls") for i in run.k8s_objects("Ingress"))
     assert run.outputs["endpoints"]["fateboard"] == "http://9999.fateboard.fate.example.org"
+
+
+def test_the_cluster_domain_is_a_setting() -> None:
+    """FATE Flow binds its servers to its pod's DNS name: with a hard-coded svc.cluster.local it crashes on
+    a cluster with another domain. No rendered object or output names cluster.local when the domain is set."""
+    config = yaml.safe_load(open("Pulumi.local.yaml"))["config"]
+    config["fate-federation:local"]["clusterDomain"] = "corp.internal"
+    run = run_program("local", config)
+    rendered = json.dumps([run.k8s_objects(), run.outputs], default=str)
+    assert "cluster.local" not in rendered
+    conf = yaml.safe_load(run.k8s_object("Secret", "fateflow-service-conf", "fate-9999")["stringData"]
+                          ["service_conf.yaml"])
+    assert conf["fateflow"]["host"] == "fateflow-0.fateflow.fate-9999.svc.corp.internal"
+    default = yaml.safe_load(run_program("local").k8s_object("Secret", "fateflow-service-conf", "fate-9999")
+                             ["stringData"]["service_conf.yaml"])
+    assert default["fateflow"]["host"] == "fateflow-0.fateflow.fate-9999.svc.cluster.local"
