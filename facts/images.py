@@ -285,9 +285,9 @@ TRAFFIC_SERVER = ImageFacts(
           "/opt/trafficserver/bin/traffic_manager (a source build with prefix /opt/trafficserver) and mounts "
           "records.config and ssl_multicert.config under /etc/trafficserver/ but sni/ and the proxy key pair "
           "under /opt/trafficserver/etc/trafficserver/, while records.config names `sni/sni.yaml` relative to "
-          "the config directory: the two can only both work if one directory is a link to the other. A "
-          "deployment must put every file in the directory the binary reads, its sysconfdir, which the image's "
-          "own `traffic_layout info` prints.",
+          "the config directory: the two can only both work if one directory is a link to the other. The "
+          "exchange's entry script asks the image's own `traffic_layout info` for its SYSCONFDIR and installs "
+          "every file there.",
 )
 
 MARIADB = ImageFacts(

@@ -59,10 +59,11 @@ _SHARED: Mapping[str, tuple[str, str]] = {
     "mariadb": ("mariadb", "10.11.10"),
     "busybox": ("busybox", "1.36.1"),
 }
-TRAFFIC_SERVER_IMAGE = "federatedai/trafficserver:2.0.0-release"
-"""KubeFATE's exchange image family (its chart pulls it untagged, i.e. `latest`); pinned by tag here and
-overridable with `exchange.trafficServerImage`. Its layout: binaries in /opt/trafficserver/bin, config
-in /opt/trafficserver/etc/trafficserver (components.fateconf.ats)."""
+TRAFFIC_SERVER_IMAGE = "federatedai/trafficserver:latest"
+"""The only tag published sources name for KubeFATE's exchange image: its chart pulls it untagged and FedLCM
+v0.3.0 as `latest` (facts.images: no build files are public, so no other tag can be cited). It floats:
+pin it by digest with `exchange.trafficServerImage` (e.g. federatedai/trafficserver@sha256:...). Where it
+reads its config is asked of the image at start (components.fateconf.ats.entrypoint_script)."""
 SUPPORTED_FATE_VERSIONS: tuple[str, ...] = tuple(_MATRIX)
 MODULES: tuple[str, ...] = (*_MATRIX[DEFAULT_FATE_VERSION], *_SHARED)
 

@@ -17,7 +17,11 @@ from facts import ports
 
 TRAFFIC_SERVER_HOME = "/opt/trafficserver"
 CONFIG_DIR = f"{TRAFFIC_SERVER_HOME}/etc/trafficserver"
+"""Only a fallback: the entry script installs the files where the image's own traffic_layout says its
+sysconfdir is (facts.images: the image has no public build files, and KubeFATE's chart mounts config both
+under /etc/trafficserver and under this directory)."""
 BIN_DIR = f"{TRAFFIC_SERVER_HOME}/bin"
+"""Where KubeFATE's chart runs traffic_manager from; the entry script falls back to the PATH."""
 STAGED_CONFIG_DIR = "/etc/fate-exchange/config"
 STAGED_ROUTES_DIR = "/etc/fate-exchange/routes"
 CERT_DIR = "/opt/proxy"
@@ -153,8 +157,11 @@ def entrypoint_script(poll_seconds: float = RELOAD_POLL_SECONDS) -> str:
     server to reload. Paths come from the environment so the tests run this very script.
     """
     return f"""set -eu
-conf="${{ATS_CONFIG_DIR:-{CONFIG_DIR}}}"
 bin="${{ATS_BIN_DIR:-{BIN_DIR}}}"
+[ -x "$bin/traffic_manager" ] || bin="$(dirname "$(command -v traffic_manager)")"
+conf="${{ATS_CONFIG_DIR:-$("$bin/traffic_layout" info 2>/dev/null | sed -n 's/^SYSCONFDIR: //p')}}"
+conf="${{conf:-{CONFIG_DIR}}}"
+echo "fate-exchange: config in $conf"
 staged="${{ATS_STAGED_CONFIG_DIR:-{STAGED_CONFIG_DIR}}}"
 routes="${{ATS_STAGED_ROUTES_DIR:-{STAGED_ROUTES_DIR}}}"
 install_file() {{ cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2"; }}
