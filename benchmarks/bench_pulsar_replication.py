@@ -27,6 +27,7 @@ from tests.support.pulsar_peer import (  # noqa: E402
     peer_cluster,
     pulsar_home,
     replicate_namespace,
+    replication_stats,
     start_all,
 )
 from tests.support.pulumi_harness import render_federation  # noqa: E402
@@ -36,21 +37,26 @@ DOMAIN = "fate.example.org"
 TENANT = "fl-tenant"
 
 
-def latencies(pulsar: object, a: PulsarBroker, b: PulsarBroker, topic: str, count: int) -> list[float]:
+def latencies(pulsar: object, a: PulsarBroker, b: PulsarBroker, topics: list[str], count: int) -> list[list[float]]:
+    """Send-to-receipt times per topic, the topics taking turns message by message (same load on each)."""
     sender = pulsar.Client(a.service_url)  # type: ignore[attr-defined]
     receiver = pulsar.Client(b.service_url)  # type: ignore[attr-defined]
     try:
-        consumer = receiver.subscribe(topic, "bench", initial_position=pulsar.InitialPosition.Earliest)  # type: ignore[attr-defined]
-        producer = sender.create_producer(topic)
-        producer.send(b"warm-up")
-        consumer.acknowledge(consumer.receive(timeout_millis=120000))
-        times = []
+        pairs = []
+        for topic in topics:
+            consumer = receiver.subscribe(topic, "bench", initial_position=pulsar.InitialPosition.Earliest)  # type: ignore[attr-defined]
+            producer = sender.create_producer(topic)
+            producer.send(b"warm-up")
+            consumer.acknowledge(consumer.receive(timeout_millis=120000))
+            pairs.append((producer, consumer))
+        times: list[list[float]] = [[] for _ in topics]
         for index in range(count):
-            started = time.perf_counter()
-            producer.send(f"m{index}".encode())
-            message = consumer.receive(timeout_millis=30000)
-            times.append(time.perf_counter() - started)
-            consumer.acknowledge(message)
+            for (producer, consumer), series in zip(pairs, times):
+                started = time.perf_counter()
+                producer.send(f"m{index}".encode())
+                message = consumer.receive(timeout_millis=30000)
+                series.append(time.perf_counter() - started)
+                consumer.acknowledge(message)
         return times
     finally:
         sender.close()
@@ -99,11 +105,15 @@ def main() -> None:
         assert a.admin("PUT", f"/admin/v2/namespaces/{TENANT}/direct",
                        {"replication_clusters": ["standalone", "direct-10000"]})[0] == 204
         assert b.admin("PUT", f"/admin/v2/namespaces/{TENANT}/direct", {"replication_clusters": ["standalone"]})[0] == 204
-        through = latencies(pulsar, a, b, f"persistent://{TENANT}/via-exchange/data", args.messages)
-        straight = latencies(pulsar, a, b, f"persistent://{TENANT}/direct/data", args.messages)
-        print("Pulsar 2.10.2 replication 9999 -> 10000, one message at a time, send to receipt "
-              "(brokers from the rendered standalone.conf, TLS verified against the federation CA):")
-        print(f"  direct to the peer broker:                 {summary(straight)}")
+        topics = [f"persistent://{TENANT}/via-exchange/data", f"persistent://{TENANT}/direct/data"]
+        through, straight = latencies(pulsar, a, b, topics, args.messages)
+        links = {name: replication_stats(a, topic.removeprefix("persistent://"))[cluster]["outboundConnection"]
+                 for name, topic, cluster in (("exchange", topics[0], "10000"), ("direct", topics[1], "direct-10000"))}
+        assert f"127.0.0.1:{server.listen_port}]" in links["exchange"], links
+        assert f"127.0.0.1:{b.ports.broker_tls}]" in links["direct"], links
+        print("Pulsar 2.10.2 replication 9999 -> 10000, one message at a time, send to receipt, the two paths "
+              "taking turns (brokers from the rendered standalone.conf, TLS verified against the federation CA):")
+        print(f"  direct to the peer broker's TLS port:       {summary(straight)}")
         print(f"  through the exchange (Traffic Server, SNI): {summary(through)}")
     finally:
         for broker in brokers.values():
