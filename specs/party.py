@@ -14,6 +14,7 @@ from specs.common import Exposure, StaticEndpoint, StaticNginx
 from specs.errors import config_key
 from specs.jobs import JobConfig, VerificationConfig, repeated_job_names
 from specs.sizing import production_size_problem
+from specs.spark import spark_pool_problem
 from specs.values import (
     DnsLabel,
     DnsName,
@@ -246,6 +247,11 @@ class PartyConfig(Model):
         """What this party's settings contradict, each as `<config key>: <problem and fix>` (`key`: where
         the party sits in the config, e.g. `party` or `local.parties[0]`)."""
         found = []
+        if self.spark.external is None:
+            spark = spark_pool_problem(workers=self.spark.workers, sizing=self.sizing, fate_version=self.fate_version,
+                                       override=self.resources_override("spark-worker"), key=config_key(key))
+            if spark:
+                found.append(spark)
         if self.ingress.enabled and self.ingress.domain:
             host = f"{self.party_id}.{FATEBOARD_SERVICE}.{self.ingress.domain}"
             if len(host) > MAX_DNS_NAME:

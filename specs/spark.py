@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from facts.sizing import FATEFLOW_JOB_CORES, Sizing, spark_worker_cores
 from facts.versions import is_fate_2
-from specs.errors import config_key
-from specs.party import PartyConfig
 
 
 def spark_pool_problem(*, workers: int, sizing: Sizing, override: tuple[str, str] | None, fate_version: str,
@@ -24,11 +22,3 @@ def spark_pool_problem(*, workers: int, sizing: Sizing, override: tuple[str, str
             f"Flow {fate_version} asks {needed} cores for a job and would never start one: set spark.workers to "
             f"{-(-needed // per_worker)}, or resources.spark-worker.cpu to at least {-(-needed // workers)}")
 
-
-def party_spark_problem(party: PartyConfig, path: str) -> str | None:
-    """spark_pool_problem for a party's config at `path` (e.g. `party`, `local.parties[0]`)."""
-    if party.spark.external is not None:
-        return None
-    return spark_pool_problem(workers=party.spark.workers, sizing=party.sizing,
-                              override=party.resources_override("spark-worker"), fate_version=party.fate_version,
-                              key=config_key(path))

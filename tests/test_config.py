@@ -54,6 +54,8 @@ CATALOGUE: list[tuple[str, dict[str, Any], str, str]] = [
     ("exposure-type-unknown", party(party__exposure={"type": "Ingress"}),
      "fate-federation:party.exposure.type", "LoadBalancer"),
     ("spark-workers-zero", party(party__spark={"workers": 0}), "fate-federation:party.spark.workers", "1"),
+    ("spark-pool-below-a-job", party(party__resources={"spark-worker": {"cpu": "1", "memory": "2Gi"}}),
+     "fate-federation:party.spark.workers", "set spark.workers to 4"),
     ("hdfs-datanodes-negative", party(party__hdfs={"datanodes": -2}), "fate-federation:party.hdfs.datanodes", "1"),
     ("size-not-quantity", party(party__persistence={"sizes": {"mysql": "ten gigs"}}),
      "fate-federation:party.persistence.sizes.mysql", "Kubernetes quantity"),
