@@ -39,9 +39,10 @@ JVM_OPTIONS = (
     "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
     "-Dio.netty.tryReflectionSetAccessible=true",
 )
-_PORT_RANGE = (30000, 32768)
+_PORT_RANGE = (31000, 32768)
 """Broker TLS ports must be ones the exchange's connect_ports admit (FATE's 30000-33000); below Linux's
-ephemeral range (32768-), so an outgoing connection cannot take a port handed out before its broker starts."""
+ephemeral range (32768-), so an outgoing connection cannot take a port handed out before its broker starts,
+and above where traffic_server.free_port looks first (30000-30500), which picks before anything is bound."""
 _handed_out: set[int] = set()
 
 
@@ -65,7 +66,7 @@ def import_pulsar_client() -> Any:
 def free_ports(count: int) -> list[int]:
     """`count` loopback ports no other caller in this process got, inside the exchange's connect range."""
     chosen: list[int] = []
-    start = _PORT_RANGE[0] + (os.getpid() * 7) % 2000
+    start = _PORT_RANGE[0] + (os.getpid() * 7) % 1500
     for port in list(range(start, _PORT_RANGE[1])) + list(range(_PORT_RANGE[0], start)):
         if port in _handed_out:
             continue
