@@ -25,7 +25,7 @@ from fedctl.mocks import STACK_REFERENCE
 from fedctl.records import EngineState, StackRun
 from fedctl.runner import run_program
 from fedctl.wire import contains_secret
-from fedctl.stackfiles import StackFileError, project_name, read_stack_config, stack_names
+from fedctl.stackfiles import StackFileError, is_whole_key, project_name, read_stack_config, stack_names
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ROLE_ORDER = {"exchange": 0, "party": 1, "local": 2}
@@ -82,7 +82,8 @@ def _run_once(project_dir: Path, stack: str, overrides: Mapping[str, Any], progr
     config = read_stack_config(project_dir, stack)
     started = time.perf_counter()
     try:
-        run = run_program(project_dir, stack, {**config.values, **overrides}, stack_outputs=progress.outputs,
+        run = run_program(project_dir, stack, {**config.values, **config.placeholders, **overrides},
+                          secret_keys=list(config.placeholders), stack_outputs=progress.outputs,
                           secret_output_names=progress.secret_names, state=state)
     except Exception as error:  # the program's own error, reported as the CLI would
         raise RenderError(f"stack {stack}: {str(error) or type(error).__name__}") from error
@@ -163,8 +164,13 @@ def findings(rendered: Rendered) -> list[str]:
     """What a reviewer must see: the program's warnings, encrypted config left out, and secret values
     sitting in objects other than Secrets (they would be stored and shown in plain text)."""
     notes = list(rendered.run.warnings)
-    if rendered.skipped_secrets:
-        notes.append(f"encrypted config left out (not decryptable offline): {', '.join(rendered.skipped_secrets)}")
+    whole = [key for key in rendered.skipped_secrets if is_whole_key(key)]
+    inside = [key for key in rendered.skipped_secrets if not is_whole_key(key)]
+    if whole:
+        notes.append(f"encrypted config given to the program as a placeholder secret (not decryptable offline): "
+                     f"{', '.join(whole)}")
+    if inside:
+        notes.append(f"encrypted config left out (not decryptable offline): {', '.join(inside)}")
     for resource in rendered.run.resources:
         if resource.is_kubernetes_object and resource.inputs.get("kind") != "Secret" \
                 and contains_secret(resource.inputs):

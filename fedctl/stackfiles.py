@@ -1,11 +1,14 @@
 """Read a project's stack files (Pulumi.yaml, Pulumi.<stack>.yaml) the way the Pulumi CLI does.
 
-`secure:` values are encrypted with the stack's secrets provider, which is not available offline:
-they are left out (the program sees them as absent) and reported by key, never decrypted or guessed.
+`secure:` values are encrypted with the stack's secrets provider, which is not available offline: they
+are never decrypted or guessed, and reported by key. A whole key held encrypted reaches the program as a
+secret placeholder (so the program does not call a configured secret missing); a `secure:` value inside
+an object is left out.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +20,29 @@ class StackFileError(Exception):
     """A missing or unreadable stack file; the message names the file."""
 
 
+ENCRYPTED_PLACEHOLDER = json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [],
+                                    "encrypted": "not decryptable offline"})
+"""The value a program gets offline for a whole config key held encrypted, as a secret. One line of JSON:
+it reads as an opaque one-line value (a password) and as an empty kubeconfig, so a program that checks
+its secrets' presence and shape runs on."""
+
+
 @dataclass
 class StackConfig:
     values: dict[str, Any]
     """`project:key` -> value (objects stay objects), project defaults overlaid by the stack file."""
     encrypted: list[str] = field(default_factory=list)
-    """Keys (dotted paths inside objects) held as `secure:` values, left out."""
+    """Keys (dotted paths inside objects) held as `secure:` values, left out of `values`."""
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """Whole keys held encrypted -> ENCRYPTED_PLACEHOLDER (hand them to the program as secrets)."""
+        return {key: ENCRYPTED_PLACEHOLDER for key in self.encrypted if is_whole_key(key)}
+
+
+def is_whole_key(path: str) -> bool:
+    """Whether an `encrypted` path is a whole config key (`project:key`), not a value inside an object."""
+    return not any(c in path.split(":", 1)[-1] for c in ".[")
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import yaml
 
 from components.fateconf.fate_dag import toy_example_v1
 from fedctl.mocks import STACK_REFERENCE, FederationMocks
-from fedctl.render import RenderError, render_stacks
+from fedctl.render import RenderError, findings, render_stacks
 from tests.support.pulumi_harness import PROJECT_DIR, run_program, shipped_config, stack_ref
 
 NS = "fate-federation"
@@ -429,10 +429,25 @@ def test_stack_file_yaml_is_read_strictly(case: str, edit: Callable[[str], str],
 TRIAL_IDS = TRIAL_IDS | {case for case, *_ in STACK_FILES}
 
 
+def test_encrypted_external_mysql_password_is_not_reported_missing(tmp_path: Path) -> None:
+    """`secure:` values cannot be decrypted offline; the render runs on (and says so), it does not call
+    the encrypted password missing."""
+    config = yaml.safe_load(shipped_text("party-a"))
+    config["config"][PARTY]["mysql"] = {"external": {"host": "db.example.org"}}
+    config["config"][f"{NS}:externalMysqlPassword"] = {"secure": "v1:c2VjcmV0IG5vdCBkZWNyeXB0YWJsZQ=="}
+    project = project_copy(tmp_path / "p", {"party-a": yaml.safe_dump(config)})
+    [rendered] = render_stacks(project, ["party-a"], isolated=True)
+    assert any("externalMysqlPassword" in note and "placeholder" in note for note in findings(rendered))
+    assert rendered.run.k8s_objects("StatefulSet")
+
+
 def test_resources_keys_are_the_party_workloads() -> None:
-    """`party.resources.<module>` accepts exactly the workloads a party runs (a misspelling is refused)."""
+    """`party.resources.<module>` accepts exactly the workloads a party runs with every optional module on
+    (a misspelling is refused)."""
     from specs.party import PARTY_MODULES
 
-    run = run_program("party-a")
+    config = shipped_config("party-a")
+    config[PARTY]["notebook"] = {"enabled": True}
+    run = run_program("party-a", config)
     workloads = {obj["metadata"]["name"] for kind in ("Deployment", "StatefulSet") for obj in run.k8s_objects(kind)}
     assert workloads == set(PARTY_MODULES)
