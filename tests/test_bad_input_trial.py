@@ -360,6 +360,17 @@ def test_a_fate_1_party_runs_1x_jobs_from_its_files(tmp_path: Path) -> None:
     assert job.inputs["dsl"] == toy_example_v1(9999, 10000)[0]
 
 
+def test_a_local_fate_1_federation_gets_a_fate_1_exchange() -> None:
+    """All local parties on 1.11.2: the exchange's nginx follows them (no 1.x/2.x mix by default)."""
+    config = shipped_config("local")
+    for entry in config[LOCAL]["parties"]:
+        entry["fateVersion"] = "1.11.2"
+    run = run_program("local", config)
+    images = {c["image"] for o in run.k8s_objects("Deployment", namespace="fate-exchange")
+              for c in o["spec"]["template"]["spec"]["containers"]}
+    assert "federatedai/nginx:1.11.2-release" in images
+
+
 def test_verification_on_fate_1_runs_the_1x_toy_job() -> None:
     """A 1.11.2 federation's verification job is FATE 1.x's toy job (dsl + runtime_conf), not the 2.x DAG
     FATE Flow 1.11.2 has no API for."""
