@@ -227,7 +227,7 @@ def check_image_reference(value: str) -> str:
 
 def check_single_line(value: str) -> str:
     if not value.strip() or "\n" in value or "\r" in value:
-        raise ValueError(f"{value!r} must be one line of text, not empty (e.g. admin)")
+        raise ValueError(f"{value!r} must be one line of text, not empty")
     return value
 
 
