@@ -37,6 +37,8 @@ class Member:
     csr_checked: bool = True
     """False when the CSR is an Output of this very program (the local stack), so it cannot be inspected
     before signing and does not need to be: the program made it itself."""
+    own_pki: bool = False
+    """The party brings its own broker certificate: routed, never signed."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,11 @@ class FederationRoutes(pulumi.ComponentResource):
             self.sni_routes.append(SniRoute(fqdn=fqdn, tunnel_host=member.pulsar_tls_host,
                                             tunnel_port=member.pulsar_tls_port))
             self.nginx_routes[member.party_id] = member.nginx
-            self.parties[str(member.party_id)] = {**entry, "status": STATUS_ROUTED, "reason": None}
+            waiting = None if member.csr_pem is not None or member.own_pki else (
+                f"no CSR from party {member.party_id} yet: it makes its key once it has read this exchange's "
+                f"domain; run its stack ({member.source}), then this one to sign it")
+            self.parties[str(member.party_id)] = {**entry, "status": STATUS_ROUTED, "reason": waiting,
+                                                  **({"pki": "own"} if member.own_pki else {})}
         for waiting in pending:
             pulumi.log.warn(f"{waiting.source}: pending, no route written: {waiting.reason}")
             self.pending.append({"source": waiting.source, "partyId": waiting.party_id, "reason": waiting.reason})

@@ -14,11 +14,19 @@ from typing import Any
 import pulumi
 
 SCHEMA_VERSION = 1
-PARTY_KEYS = ("schemaVersion", "role", "partyId", "namespace", "fateVersion", "endpoints", "csrPem", "joinStatus")
+PARTY_KEYS = ("schemaVersion", "role", "partyId", "namespace", "fateVersion", "endpoints", "joinStatus")
 EXCHANGE_KEYS = ("schemaVersion", "role", "partyId", "domain", "namespace", "endpoints", "caCertPem", "parties")
-OPTIONAL_KEYS = {"party": (), "exchange": ("pendingParties",)}
+OPTIONAL_KEYS = {"party": ("csrPem", "pki"), "exchange": ("pendingParties",)}
 """Read when exported, not required: what a reader only needs to check more (the exchange's whole member
-list, for the party's own checks of job and verification parties)."""
+list, for the party's own checks of job and verification parties). A party exports `csrPem: null` until it
+has read the exchange (its key names the federation's domain), which reads exactly as a missing key, and
+`pki: own` when it brings its own PKI (it never exports a CSR): the exchange routes both, and signs a CSR
+once there is one, so the stacks converge in any order."""
+
+PKI_OWN = "own"
+"""A party's `pki` output when it brings its own broker certificate (party.pki.existingSecret)."""
+PKI_FEDERATION = "federation"
+"""A party's `pki` output when the exchange signs its CSR."""
 
 JOIN_AWAITING_EXCHANGE = "awaiting-exchange"
 JOIN_AWAITING_CERTIFICATE = "awaiting-certificate"

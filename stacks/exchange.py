@@ -15,6 +15,7 @@ from specs.exchange import ExchangeConfig, PartyEntry
 from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.loading import StackSecrets, StackSettings
 from stacks import contract
+from stacks.contract import PKI_OWN
 from stacks.provider import kubernetes_provider
 
 
@@ -33,6 +34,7 @@ def _member_from_outputs(entry_stack: str, outputs: dict[str, Any]) -> Member | 
         pulsar_tls_port=int(pulsar["port"]),
         nginx=Endpoint(host=nginx["host"], http_port=int(nginx["httpPort"]), grpc_port=int(nginx["grpcPort"])),
         csr_pem=outputs.get("csrPem"),
+        own_pki=outputs.get("pki") == PKI_OWN,
     )
 
 

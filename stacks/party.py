@@ -11,7 +11,7 @@ import pulumi
 
 from components.fate_cluster import ExchangeView, FateCluster, FateClusterArgs, PulsarCertificate
 from components.fate_job import FateJob
-from components.fateconf.csr import certificate_matches_key
+from components.fateconf.csr import certificate_matches_key, certificate_name_problem
 from components.fateconf.fate_dag import (
     dag_parties,
     load_dag_file,
@@ -77,9 +77,22 @@ async def read_exchange(link: ExchangeLink, party_id: int) -> tuple[ExchangeView
     ), federation_party_ids(outputs)
 
 
+def static_certificate(certificate_pem: str, public_key_pem: str | None) -> str:
+    """A static exchange's certificate for this party, refused unless it was issued for the party's key:
+    installed anyway, Pulsar would switch to TLS with a certificate its key cannot use."""
+    if public_key_pem and certificate_matches_key(certificate_pem, public_key_pem):
+        return certificate_pem
+    raise config_error(
+        f"{config_key('exchange.static.certificatePem')}: this certificate was not issued for this party's broker "
+        "key. Send the CSR this stack exports (`pulumi stack output csrPem`) to the exchange's operator and set "
+        "exchange.static.certificatePem to the certificate they sign for it; until then leave it unset (Pulsar "
+        "runs without TLS and the party waits as awaiting-certificate)")
+
+
 def join_status(
     exchange: ExchangeView | contract.Pending, key: KeyAndRequest
 ) -> pulumi.Output[str]:
+    # A static exchange's certificate was checked against the key in run(); a mismatch stops there.
     """awaiting-exchange -> awaiting-certificate -> joined, as the bootstrap moves on."""
     if isinstance(exchange, contract.Pending):
         return pulumi.Output.from_input(contract.JOIN_AWAITING_EXCHANGE)
@@ -90,7 +103,8 @@ def join_status(
     def status(public_key: str) -> str:
         if certificate_matches_key(certificate, public_key):
             return contract.JOIN_JOINED
-        pulumi.log.warn("the exchange signed an older key of this party: run `pulumi up` on the exchange stack")
+        if exchange.stack is not None:
+            pulumi.log.warn("the exchange signed an older key of this party: run `pulumi up` on the exchange stack")
         return contract.JOIN_AWAITING_CERTIFICATE
 
     return key.public_key_pem.apply(status)
@@ -237,6 +251,13 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     check_federation_members(party, jobs, members, link.stack)
     if isinstance(exchange, contract.Pending):
         pulumi.log.warn(f"party {party.party_id} deploys without federation routes: {exchange.reason}")
+    static = link.static
+    if static is not None and static.certificate_pem and party.pki.existing_secret is None:
+        problem = certificate_name_problem(static.certificate_pem, party.party_id, static.domain)
+        if problem:
+            raise config_error(f"{config_key('exchange.static.certificatePem')}: {problem}. Send the CSR this stack "
+                               "exports (`pulumi stack output csrPem`) to the exchange's operator and set "
+                               "exchange.static.certificatePem to the certificate they sign for it")
     provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, secrets.kubeconfig, required=True)
     opts = pulumi.ResourceOptions(provider=provider)
     ready = not isinstance(exchange, contract.Pending)
@@ -245,7 +266,10 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     key = party_key("broker", party.party_id, exchange.domain if ready and not own_pki else None, opts)
     certificate: PulsarCertificate | str | None = own_pki
     if own_pki is None and ready and exchange.certificate_pem and exchange.ca_cert_pem:
-        certificate = PulsarCertificate(exchange.certificate_pem, key.private_key_pkcs8_pem, exchange.ca_cert_pem)
+        signed: pulumi.Input[str] = exchange.certificate_pem
+        if link.static is not None:
+            signed = key.public_key_pem.apply(lambda public: static_certificate(exchange.certificate_pem, public))
+        certificate = PulsarCertificate(signed, key.private_key_pkcs8_pem, exchange.ca_cert_pem)
     cluster = FateCluster(
         f"party-{party.party_id}",
         FateClusterArgs(party=party, exchange=exchange if ready else None, pulsar_certificate=certificate,
@@ -263,6 +287,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         extra["kubefatePassword"] = kubefate.password
     extra["jobs"] = declare_jobs(party, jobs, certificate is not None, cluster, opts)
     outputs = party_outputs(party, cluster, key, exchange, extra)
+    outputs["pki"] = contract.PKI_OWN if own_pki is not None else contract.PKI_FEDERATION
     if own_pki is not None:
         outputs["joinStatus"] = contract.JOIN_AWAITING_EXCHANGE if not ready else contract.JOIN_JOINED
     # Secrets stay top-level: a secret nested in a map would make the whole map secret.

@@ -141,6 +141,24 @@ def static_exchange(**values: Any) -> Change:
     return top("exchange", {"static": {**copy.deepcopy(STATIC_EXCHANGE), **values}})
 
 
+def certificate_for(common_name: str) -> str:
+    """A self-signed certificate for `common_name` (the shape an exchange operator would hand over)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
 LONG_DOMAIN = ".".join(["a" * 60] * 4)  # 243 characters: a DNS name, but 9999.fateboard.<it> is 258
 MINIMAL_KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -265,6 +283,9 @@ REFUSED: list[Case] = [
          ("fate.example.org",)),
     Case("static-exchange-domain-one-label", "party-a", static_exchange(domain="fate"), f"{EXCHANGE}.static.domain",
          ("fate.example.org",)),
+    Case("static-exchange-certificate-other-party", "party-a",
+         static_exchange(certificatePem=certificate_for("10000.fate.example.org")),
+         f"{EXCHANGE}.static.certificatePem", ("csrPem", "9999.fate.example.org")),
     Case("fateboard-username-multiline", "party-a", party(fateboardUsername="ad\nmin"), f"{PARTY}.fateboardUsername",
          ("one line",)),
     Case("dag-file-is-fate-1-dsl", "party-a",

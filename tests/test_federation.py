@@ -40,8 +40,8 @@ def test_every_stack_converges(federation: dict[str, Any]) -> None:
     assert exchange["pendingParties"] == []
 
 
-PARTY_WORKLOADS = {("StatefulSet", name) for name in ("mysql", "fateflow", "client", "pulsar", "namenode",
-                                                    "datanode")} | {
+PARTY_WORKLOADS = {("StatefulSet", name) for name in ("mysql", "fateflow", "pulsar", "namenode",
+                                                    "datanode")} | {  # the notebook (client) is off by default
     ("Deployment", name) for name in ("nginx", "fateboard", "spark-master", "spark-worker")}
 EXCHANGE_WORKLOADS = {("Deployment", "traffic-server"), ("Deployment", "nginx")}
 WORKLOADS = {
@@ -245,7 +245,7 @@ def test_csr_for_another_party_is_refused() -> None:
 @pytest.mark.parametrize("change, message", [
     ({"schemaVersion": 2}, "exports schemaVersion 2"),
     ({"role": "exchange"}, "is a 'exchange' stack, expected a party stack"),
-    ({"csrPem": "drop"}, "does not export the party contract (missing csrPem)"),
+    ({"endpoints": "drop"}, "does not export the party contract (missing endpoints)"),
 ])
 def test_party_stack_that_breaks_the_contract_stops_the_exchange(change: dict[str, Any], message: str) -> None:
     party = run_program("party-a", stack_outputs={EXCHANGE_REF: run_program("exchange").outputs}).outputs

@@ -62,3 +62,18 @@ def certificate_matches_key(certificate_pem: str, public_key_pem: str) -> bool:
     ours = serialization.load_pem_public_key(public_key_pem.encode())
     fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return certificate.public_key().public_bytes(*fmt) == ours.public_bytes(*fmt)
+
+
+def certificate_name_problem(certificate_pem: str, party_id: int, domain: str) -> str | None:
+    """Why a certificate given for this party's broker cannot be its certificate (not PEM, or issued for
+    another name than `<partyId>.<domain>`), or None."""
+    expected = party_fqdn(party_id, domain)
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    except ValueError as error:
+        return f"not a PEM certificate: {error}"
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    common_name = str(names[0].value) if names else None
+    if common_name != expected:
+        return f"it was issued for {common_name!r}, but party {party_id}'s broker is {expected!r}"
+    return None
