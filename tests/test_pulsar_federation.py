@@ -30,9 +30,10 @@ from tests.support.peers import require_peer
 from tests.support.pulsar_peer import (
     Federation,
     PulsarBroker,
-    foreign_certificate,
     import_pulsar_client,
     messages,
+    party_certificate,
+    peer_cluster,
     pulsar_home,
     replicate_namespace,
     replication_stats,
@@ -272,32 +273,60 @@ def _allow_and_replicate(broker: PulsarBroker, namespace: str, clusters: list[st
     assert status == 204, body
 
 
-def test_a_broker_with_a_certificate_from_another_ca_is_refused(setup: dict[str, Any], pulsar: Any) -> None:
-    """The exchange routes party 10001's name to an impostor presenting a certificate for that very name
-    from another CA: 9999's replicator refuses it (the federation CA is its only trust) and keeps the data."""
+def replication_refused_by_impostor(setup: dict[str, Any], pulsar: Any, cert: str, key: str, reason: str) -> None:
+    """The exchange routes party 10001's name to an impostor presenting `cert`: 9999's replicator reaches
+    it, refuses it for `reason` (in the broker's log) and keeps the message in its backlog."""
     federation: Federation = setup["federation"]
-    cert, key = foreign_certificate(f"10001.{DOMAIN}")
     impostor = TlsEchoBackend("impostor", cert, key, federation.brokers[10001].ports.broker_tls)
     try:
         federation.exchange.update_routes(setup["sni"]["abc"])
-        wait_until(lambda: impostor.connections > 0 or _reaches(federation, 10001), 30, "the route to 10001")
-        seen = impostor.connections
+        wait_until(lambda: _routed_to(impostor, federation, 10001), 30, "the route to 10001")
         a = federation.brokers[9999]
+        seen, logged = impostor.connections, a.log_path.read_text(errors="replace").count(reason)
         namespace = unique("impostor")
-        assert a.admin("PUT", "/admin/v2/clusters/10001", {
-            "brokerServiceUrl": f"pulsar://10001.{DOMAIN}:6650",
-            "brokerServiceUrlTls": f"pulsar+ssl://10001.{DOMAIN}:6651",
-            "proxyServiceUrl": federation.proxy_url, "proxyProtocol": "SNI"})[0] in (204, 409)
+        assert a.admin("PUT", "/admin/v2/clusters/10001", peer_cluster(federation, 10001))[0] in (204, 409)
         _allow_and_replicate(a, namespace, ["standalone", "10001"])
         send(pulsar, a, f"persistent://{TENANT}/{namespace}/data", [b"secret"])
         wait_until(lambda: impostor.connections > seen, 30, "the replicator reaching the impostor")
-        time.sleep(3)
+        wait_until(lambda: a.log_path.read_text(errors="replace").count(reason) > logged, 30, f"'{reason}'")
         link = replication_stats(a, f"{TENANT}/{namespace}/data")["10001"]
         assert link["connected"] is False and link["replicationBacklog"] == 1
-        assert "PKIX path building failed" in a.log_path.read_text(errors="replace")
     finally:
         impostor.close()
         federation.exchange.update_routes(setup["sni"]["ab"])
+
+
+def test_a_broker_with_a_certificate_from_another_ca_is_refused(setup: dict[str, Any], pulsar: Any) -> None:
+    """A certificate for party 10001's very name, from another CA: the federation CA is the only trust."""
+    cert, key = party_certificate(f"10001.{DOMAIN}")
+    replication_refused_by_impostor(setup, pulsar, cert, key, "PKIX path building failed")
+
+
+def test_an_expired_party_certificate_is_refused(setup: dict[str, Any], pulsar: Any) -> None:
+    """A certificate for party 10001 from the federation CA itself, expired yesterday."""
+    ca_key = next(r.outputs["privateKeyPem"] for r in setup["rendered"]["exchange"].run.resources
+                  if r.typ == "tls:index/privateKey:PrivateKey" and r.name == "federation-ca-key")
+    ca_key = ca_key["value"] if isinstance(ca_key, dict) else ca_key  # a secret output's envelope
+    cert, key = party_certificate(f"10001.{DOMAIN}", ca_cert_pem=setup["federation"].ca_pem, ca_key_pem=ca_key,
+                                  expired=True)
+    replication_refused_by_impostor(setup, pulsar, cert, key, "CertificateExpiredException")
+
+
+def _routed_to(backend: TlsEchoBackend, federation: Federation, party: int) -> bool:
+    """A TLS connection for `<party>.<domain>` through the exchange reaches `backend` (whatever it presents;
+    an unrouted name is answered by the exchange itself)."""
+    before = backend.connections
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(("127.0.0.1", federation.exchange.listen_port), timeout=2) as raw:
+            with context.wrap_socket(raw, server_hostname=f"{party}.{DOMAIN}"):
+                pass
+    except (OSError, ssl.SSLError):
+        pass
+    time.sleep(0.2)
+    return backend.connections > before
 
 
 def _reaches(federation: Federation, party: int) -> bool:

@@ -275,8 +275,10 @@ def messages(consumer: Any, count: int, timeout: float) -> Iterator[bytes]:
         yield message.data()
 
 
-def foreign_certificate(common_name: str) -> tuple[str, str]:
-    """A certificate and key for `common_name` signed by a CA that is NOT the federation's (an impostor)."""
+def party_certificate(common_name: str, *, ca_cert_pem: str | None = None, ca_key_pem: str | None = None,
+                      expired: bool = False) -> tuple[str, str]:
+    """A certificate and key for `common_name`: signed by the given CA (else by a fresh CA that is NOT the
+    federation's, an impostor), valid now or `expired` a day ago."""
     import datetime
 
     from cryptography import x509
@@ -285,14 +287,20 @@ def foreign_certificate(common_name: str) -> tuple[str, str]:
     from cryptography.x509.oid import NameOID
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another CA")])
+    if ca_cert_pem and ca_key_pem:
+        ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
+        ca_name = x509.load_pem_x509_certificate(ca_cert_pem.encode()).subject
+    else:
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another CA")])
     key = ec.generate_private_key(ec.SECP256R1())
+    start, end = ((now - datetime.timedelta(days=2), now - datetime.timedelta(days=1)) if expired
+                  else (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1)))
     cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
             .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .not_valid_before(start).not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+            .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
