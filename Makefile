@@ -30,6 +30,7 @@ test: setup
 	FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)" \
 	FATE_CLUSTER_BIN="$$(bash scripts/build-cluster.sh | tail -n 1)" \
 	FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)" \
+	FATE_FEDERATION_ENGINE_BIN="$$(bash scripts/build-engine.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
@@ -37,4 +38,5 @@ bench: setup
 	bash scripts/install-traffic-server.sh
 	export FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)"; \
 	export FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)"; \
+	export FATE_FEDERATION_ENGINE_BIN="$$(bash scripts/build-engine.sh | tail -n 1)"; \
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
