@@ -27,6 +27,7 @@ from tests.support.pulsar_peer import (  # noqa: E402
     peer_cluster,
     pulsar_home,
     replicate_namespace,
+    replicated_namespace,
     replication_stats,
     start_all,
 )
@@ -99,12 +100,8 @@ def main() -> None:
         direct = {**peer_cluster(federation, 10000), "brokerServiceUrlTls": f"pulsar+ssl://127.0.0.1:{b.ports.broker_tls}",
                   "proxyServiceUrl": "", "proxyProtocol": None}
         assert a.admin("PUT", "/admin/v2/clusters/direct-10000", direct)[0] in (204, 409)
-        status, _ = a.admin("POST", f"/admin/v2/tenants/{TENANT}",
-                            {"admins": [], "allowedClusters": ["standalone", "10000", "direct-10000"]})
-        assert status in (200, 204)
-        assert a.admin("PUT", f"/admin/v2/namespaces/{TENANT}/direct",
-                       {"replication_clusters": ["standalone", "direct-10000"]})[0] == 204
-        assert b.admin("PUT", f"/admin/v2/namespaces/{TENANT}/direct", {"replication_clusters": ["standalone"]})[0] == 204
+        replicated_namespace(a, TENANT, "direct", ["standalone", "direct-10000"])
+        replicated_namespace(b, TENANT, "direct", ["standalone"])
         topics = [f"persistent://{TENANT}/via-exchange/data", f"persistent://{TENANT}/direct/data"]
         through, straight = latencies(pulsar, a, b, topics, args.messages)
         links = {name: replication_stats(a, topic.removeprefix("persistent://"))[cluster]["outboundConnection"]

@@ -36,6 +36,7 @@ from tests.support.pulsar_peer import (
     peer_cluster,
     pulsar_home,
     replicate_namespace,
+    replicated_namespace,
     replication_stats,
     start_all,
 )
@@ -251,26 +252,13 @@ def test_unknown_party_name_is_refused_at_the_exchange(setup: dict[str, Any], pu
     # A broker told to replicate to that party never connects: the messages wait in its backlog.
     a = federation.brokers[9999]
     namespace = unique("unknown")
-    status, _ = a.admin("PUT", "/admin/v2/clusters/12345", {
-        "brokerServiceUrl": f"pulsar://12345.{DOMAIN}:6650", "brokerServiceUrlTls": f"pulsar+ssl://12345.{DOMAIN}:6651",
-        "proxyServiceUrl": federation.proxy_url, "proxyProtocol": "SNI"})
-    assert status in (204, 409)
-    _allow_and_replicate(a, namespace, ["standalone", "12345"])
+    assert a.admin("PUT", "/admin/v2/clusters/12345", peer_cluster(federation, 12345))[0] in (204, 409)
+    replicated_namespace(a, TENANT, namespace, ["standalone", "12345"])
     topic = f"persistent://{TENANT}/{namespace}/data"
     send(pulsar, a, topic, [b"for nobody"])
     time.sleep(8)
     link = replication_stats(a, f"{TENANT}/{namespace}/data")["12345"]
     assert link["connected"] is False and link["replicationBacklog"] == 1
-
-
-def _allow_and_replicate(broker: PulsarBroker, namespace: str, clusters: list[str]) -> None:
-    status, body = broker.admin("GET", f"/admin/v2/tenants/{TENANT}")
-    allowed = sorted(set(json.loads(body)["allowedClusters"]) | set(clusters)) if status == 200 else clusters
-    status, _ = broker.admin("POST" if status == 200 else "PUT", f"/admin/v2/tenants/{TENANT}",
-                             {"admins": [], "allowedClusters": allowed})
-    assert status in (200, 204)
-    status, body = broker.admin("PUT", f"/admin/v2/namespaces/{TENANT}/{namespace}", {"replication_clusters": clusters})
-    assert status == 204, body
 
 
 def replication_refused_by_impostor(setup: dict[str, Any], pulsar: Any, cert: str, key: str, reason: str) -> None:
@@ -285,7 +273,7 @@ def replication_refused_by_impostor(setup: dict[str, Any], pulsar: Any, cert: st
         seen, logged = impostor.connections, a.log_path.read_text(errors="replace").count(reason)
         namespace = unique("impostor")
         assert a.admin("PUT", "/admin/v2/clusters/10001", peer_cluster(federation, 10001))[0] in (204, 409)
-        _allow_and_replicate(a, namespace, ["standalone", "10001"])
+        replicated_namespace(a, TENANT, namespace, ["standalone", "10001"])
         send(pulsar, a, f"persistent://{TENANT}/{namespace}/data", [b"secret"])
         wait_until(lambda: impostor.connections > seen, 30, "the replicator reaching the impostor")
         wait_until(lambda: a.log_path.read_text(errors="replace").count(reason) > logged, 30, f"'{reason}'")

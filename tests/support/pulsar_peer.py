@@ -235,21 +235,23 @@ def replicate_namespace(federation: Federation, namespace: str, parties: list[in
             status, body = broker.admin("PUT", f"/admin/v2/clusters/{peer}", peer_cluster(federation, peer))
             if status not in (204, 409):
                 raise RuntimeError(f"cluster {peer} on {party}: {status} {body}")
-        clusters = [local_cluster, *map(str, peers)]
-        status, body = broker.admin("GET", f"/admin/v2/tenants/{tenant}")
-        if status == 200:  # other namespaces may replicate to other peers: keep them allowed
-            allowed = sorted(set(json.loads(body)["allowedClusters"]) | set(clusters))
-            status, body = broker.admin("POST", f"/admin/v2/tenants/{tenant}",
-                                        {"admins": [], "allowedClusters": allowed})
-        else:
-            status, body = broker.admin("PUT", f"/admin/v2/tenants/{tenant}",
-                                        {"admins": [], "allowedClusters": clusters})
-        if status not in (204, 200):
-            raise RuntimeError(f"tenant on {party}: {status} {body}")
-        status, body = broker.admin("PUT", f"/admin/v2/namespaces/{tenant}/{namespace}",
-                                    {"replication_clusters": clusters})
-        if status not in (204, 409):
-            raise RuntimeError(f"namespace on {party}: {status} {body}")
+        replicated_namespace(broker, tenant, namespace, [local_cluster, *map(str, peers)])
+
+
+def replicated_namespace(broker: PulsarBroker, tenant: str, namespace: str, clusters: list[str]) -> None:
+    """`tenant/namespace` on `broker`, replicated to `clusters` (added to the tenant's allowed clusters)."""
+    status, body = broker.admin("GET", f"/admin/v2/tenants/{tenant}")
+    if status == 200:  # other namespaces may replicate to other peers: keep them allowed
+        allowed = sorted(set(json.loads(body)["allowedClusters"]) | set(clusters))
+        status, body = broker.admin("POST", f"/admin/v2/tenants/{tenant}", {"admins": [], "allowedClusters": allowed})
+    else:
+        status, body = broker.admin("PUT", f"/admin/v2/tenants/{tenant}", {"admins": [], "allowedClusters": clusters})
+    if status not in (204, 200):
+        raise RuntimeError(f"tenant {tenant}: {status} {body}")
+    status, body = broker.admin("PUT", f"/admin/v2/namespaces/{tenant}/{namespace}",
+                                {"replication_clusters": clusters})
+    if status not in (204, 409):
+        raise RuntimeError(f"namespace {tenant}/{namespace}: {status} {body}")
 
 
 def start_all(brokers: list[PulsarBroker]) -> None:
