@@ -30,17 +30,17 @@ export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" PULUMI_SKIP_UPD
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 started=$SECONDS
 say() { echo "[build-engine +$((SECONDS - started))s] $*" >&2; }
-say "building the Pulumi engine in $engine (long once: about 20 min on 2 cores with an empty Go cache)"
+say "building the Pulumi engine in $engine (once: about 55 min on 2 busy cores with empty Go caches, minutes with warm ones)"
 
 # Fetch every module of a tools module first, so a refusal names the module and version instead of
 # surfacing as a compile error deep in a build.
 download() {
-  local dir="$1" report
+  local dir="$1" errors
   say "fetching the modules of tools/engine/$(basename "$dir")"
-  report="$(cd "$dir" && go mod download -json 2>/dev/null || true)"
-  printf '%s' "$report" | python3 -c '
-import json, sys
-text = sys.stdin.read()
+  errors="$(mktemp)"
+  (cd "$dir" && go mod download -json 2>"$errors" || true) | python3 -c '
+import json, re, sys
+text, stderr = sys.stdin.read(), open(sys.argv[1]).read()
 decoder, pos, refused = json.JSONDecoder(), 0, []
 while pos < len(text):
     while pos < len(text) and text[pos].isspace():
@@ -49,14 +49,22 @@ while pos < len(text):
         break
     obj, pos = decoder.raw_decode(text, pos)
     if obj.get("Error"):
-        path, version, error = obj["Path"], obj.get("Version", "?"), obj["Error"].splitlines()[-1]
+        path, version, error = obj["Path"], obj.get("Version", "?"), obj["Error"].splitlines()[-1].strip()
         refused.append(f"{path}@{version}: {error}")
+# A module the graph itself needs (its go.mod) fails before any JSON is printed: go says so on stderr.
+for line in stderr.splitlines():
+    found = re.match(r"go: (\S+@\S+): (.*)", line)
+    if found:
+        refused.append(f"{found.group(1)}: {found.group(2)}")
+    elif line.strip() and refused and not line.startswith("go: "):
+        refused[-1] += " " + line.strip()
 if refused:
     sys.exit("the Go module proxy refused:\n  " + "\n  ".join(refused)
              + "\npin a version it serves in tools/engine/*/go.mod (docs/real-engine.md lists what was tried)")
 if not text.strip():
-    sys.exit("go mod download printed nothing: is the Go module proxy reachable?")
-'
+    sys.exit("go mod download printed nothing:\n" + stderr)
+' "$errors"
+  rm -f "$errors"
 }
 
 build() {  # build DIR OUT PACKAGE LDFLAGS...
