@@ -18,12 +18,13 @@ import argparse
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pulumi import automation as auto
 
 
-def program_of(project_dir: Path):  # noqa: ANN201 (a PulumiFn)
+def program_of(project_dir: Path) -> Callable[[], None]:
     """The project's __main__.py run as the language host runs it (run_name __main__, its dir on sys.path)."""
 
     def run() -> None:
