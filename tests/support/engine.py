@@ -116,9 +116,18 @@ class Engine:
             self.cli(project, "config", "set", "--stack", stack, "--secret", key, value)
 
     def set_config(self, project: Path, stack: str, key: str, value: Any) -> None:
-        text = value if isinstance(value, str) else json.dumps(value)
-        flags = [] if isinstance(value, str) else ["--json"]
-        self.cli(project, "config", "set", "--stack", stack, "--path", key, text, *flags)
+        """`pulumi config set --path` as a user types it: one call per leaf (a list is replaced whole)."""
+        if isinstance(value, dict):
+            for name, item in value.items():
+                self.set_config(project, stack, f"{key}.{name}", item)
+        elif isinstance(value, list):
+            self.cli(project, "config", "rm", "--stack", stack, "--path", key, check=False)
+            for index, item in enumerate(value):
+                self.set_config(project, stack, f"{key}[{index}]", item)
+        else:
+            kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "string"
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            self.cli(project, "config", "set", "--stack", stack, "--path", "--type", kind, key, text)
 
     def outputs(self, project: Path, stack: str, *, show_secrets: bool = False) -> dict[str, Any]:
         """`pulumi stack output --json` as a user reads it."""
