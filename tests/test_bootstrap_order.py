@@ -8,11 +8,11 @@ repository's party-a (LoadBalancer) and party-b (NodePort); the exchange is the 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
-import yaml
 
 from fedctl.mocks import EngineState
 from tests.support.pulumi_harness import run_program, shipped_config, stack_ref
@@ -82,7 +82,7 @@ def test_a_static_exchange_certificate_for_another_key_is_refused_with_the_key_t
     signed = bootstrap(["exchange", "party-a", "party-b"])
     exchange = signed["exchange"]
     foreign = exchange["parties"]["10000"]["certificatePem"]  # issued for party-b's key
-    config = yaml.safe_load(open("Pulumi.party-a.yaml"))["config"]
+    config = copy.deepcopy(shipped_config("party-a"))
     config["fate-federation:exchange"] = {"static": {
         "domain": "fate.example.org",
         "trafficServer": {"host": "192.0.2.80", "port": 443},

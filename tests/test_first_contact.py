@@ -6,13 +6,14 @@ files (party-a: persistence on, ingress on, LoadBalancer; local: one cluster).
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from typing import Any
 
 import yaml
 
-from tests.support.pulumi_harness import run_program
+from tests.support.pulumi_harness import run_program, shipped_config
 
 
 @cache
@@ -101,7 +102,7 @@ def test_the_notebook_is_off_unless_asked_for() -> None:
 
 
 def test_an_enabled_notebook_has_a_generated_password() -> None:
-    config = yaml.safe_load(open("Pulumi.party-a.yaml"))["config"]
+    config = copy.deepcopy(shipped_config("party-a"))
     config["fate-federation:party"]["notebook"] = {"enabled": True}
     run = run_program("party-a", config)
     client = run.k8s_object("StatefulSet", "client")["spec"]["template"]["spec"]["containers"][0]
@@ -126,7 +127,7 @@ def test_ingress_urls_say_http_without_a_tls_secret() -> None:
 def test_the_cluster_domain_is_a_setting() -> None:
     """FATE Flow binds its servers to its pod's DNS name: with a hard-coded svc.cluster.local it crashes on
     a cluster with another domain. No rendered object or output names cluster.local when the domain is set."""
-    config = yaml.safe_load(open("Pulumi.local.yaml"))["config"]
+    config = copy.deepcopy(shipped_config("local"))
     config["fate-federation:local"]["clusterDomain"] = "corp.internal"
     run = run_program("local", config)
     rendered = json.dumps([run.k8s_objects(), run.outputs], default=str)
