@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fedctl.mocks import EngineState
+from fedctl.records import EngineState
 from tests.support.pulumi_harness import run_program, shipped_config, stack_ref
 
 MAX_ROUNDS = 6
