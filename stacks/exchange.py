@@ -16,7 +16,7 @@ from specs.federation import fate_mismatch, party_id_problem, same_fate_generati
 from specs.loading import StackSecrets, StackSettings
 from stacks import contract
 from stacks.contract import PKI_OWN
-from stacks.provider import kubernetes_provider
+from stacks.provider import kubernetes_provider, plugin_gate
 
 
 def _member_from_outputs(entry_stack: str, outputs: dict[str, Any]) -> Member | PendingMember:
@@ -124,6 +124,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     config = settings.exchange
     assert config is not None
     members, pending = await read_members(config)
-    provider = kubernetes_provider("exchange", settings.kubernetes, secrets.kubeconfig, required=True)
+    provider = kubernetes_provider("exchange", settings.kubernetes, secrets.kubeconfig, required=True,
+                                   wait_for=plugin_gate("exchange"))
     exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider))
     return exchange_outputs(config, exchange, routes, ca_cert)

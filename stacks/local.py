@@ -29,7 +29,7 @@ from specs.party import PartyConfig
 from stacks import contract
 from stacks.exchange import deploy_exchange, exchange_outputs
 from stacks.party import party_outputs
-from stacks.provider import kubernetes_provider
+from stacks.provider import kubernetes_provider, plugin_gate
 
 
 def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Member:
@@ -49,7 +49,8 @@ def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Membe
 async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     local = settings.local
     assert local is not None
-    provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False)
+    provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False,
+                                   wait_for=plugin_gate("local"))
     opts = pulumi.ResourceOptions(provider=provider)
     in_cluster = {"exposure": IN_CLUSTER, "cluster_domain": local.cluster_domain}
     exchange_config = local.resolved_exchange.model_copy(update={**in_cluster, "parties": []})

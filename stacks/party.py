@@ -28,7 +28,7 @@ from specs.loading import StackSecrets, StackSettings
 from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
-from stacks.provider import kubernetes_provider
+from stacks.provider import kubernetes_provider, plugin_gate
 
 
 def federation_party_ids(outputs: dict[str, Any]) -> frozenset[int] | None:
@@ -258,7 +258,9 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
             raise config_error(f"{config_key('exchange.static.certificatePem')}: {problem}. Send the CSR this stack "
                                "exports (`pulumi stack output csrPem`) to the exchange's operator and set "
                                "exchange.static.certificatePem to the certificate they sign for it")
-    provider = kubernetes_provider(f"party-{party.party_id}", settings.kubernetes, secrets.kubeconfig, required=True)
+    name = f"party-{party.party_id}"
+    provider = kubernetes_provider(name, settings.kubernetes, secrets.kubeconfig, required=True,
+                                   wait_for=plugin_gate(name))
     opts = pulumi.ResourceOptions(provider=provider)
     ready = not isinstance(exchange, contract.Pending)
     own_pki = party.pki.existing_secret
