@@ -2,8 +2,8 @@
 joined two-spoke federation, then adding a third spoke: wall time, engine runs, what changed, which pods rolled.
 
 The program is tests/fixtures/engine_program (hub like the exchange, spokes like parties; the repository's
-stacks need the tls and random plugins, which cannot be built here: docs/real-engine.md). Figures are
-printed beside the offline render of the same steps (`fedctl render`'s mocks), which it replaces as proof.
+stacks need the tls and random plugins, which cannot be built here: docs/real-engine.md). What it replaces
+is the offline render (mocks: nothing applied, nothing awaited), whose figures bench_render.py prints.
 Uses FATE_CLUSTER_BIN and FATE_FEDERATION_ENGINE_BIN, or builds/reuses them with the scripts.
 
     .venv/bin/python benchmarks/bench_cluster.py
