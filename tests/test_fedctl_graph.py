@@ -16,20 +16,15 @@ import pytest
 
 from fedctl.__main__ import main
 from fedctl.graph import ROUTE_STYLES, write_graph
-from fedctl.render import render_stacks, write
 from fedctl.status import federation_status, rendered_outputs
-from tests.support.pulumi_harness import PROJECT_DIR
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(scope="module")
-def half_joined(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def half_joined(half_joined_render_dir: Path) -> Path:
     """exchange and party-a settled, party-b never ran: one routed link, one pending."""
-    out = tmp_path_factory.mktemp("half")
-    for rendered in render_stacks(PROJECT_DIR, ["exchange", "party-a"], isolated=True):
-        write(rendered, out, show_secrets=False)
-    return out
+    return half_joined_render_dir
 
 
 def svg_groups(path: Path) -> dict[str, list[ElementTree.Element]]:
@@ -66,10 +61,8 @@ def test_pending_link_drawn_dashed(half_joined: Path, tmp_path: Path) -> None:
     assert "has no outputs yet: run `pulumi up -s party-b`" in " ".join(texts(pending))
 
 
-def test_settled_federation_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out_dir = tmp_path / "render"
-    assert main(["render", "--out", str(out_dir)]) == 0
-    capsys.readouterr()
+def test_settled_federation_png(tmp_path: Path, capsys: pytest.CaptureFixture[str], settled_render_dir: Path) -> None:
+    out_dir = settled_render_dir
     png = tmp_path / "federation.png"
     assert main(["graph", "--out", str(png), "--from-render", str(out_dir)]) == 0
     assert capsys.readouterr().out.strip() == f"drew {png}"

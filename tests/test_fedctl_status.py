@@ -21,29 +21,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fedctl.__main__ import main
-from fedctl.render import render_stacks, write
 from fedctl.status import federation_status, format_table, rendered_outputs
-from tests.support.pulumi_harness import PROJECT_DIR
 
 PROJECT = "fate-federation"
 
 
-@pytest.fixture(scope="module")
-def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def settled(settled_render_dir: Path) -> Path:
     """The whole federation rendered with --show-secrets (so a leak of a secret would be visible)."""
-    out = tmp_path_factory.mktemp("settled")
-    for rendered in render_stacks(PROJECT_DIR):
-        write(rendered, out, show_secrets=True)
-    return out
+    return settled_render_dir
 
 
-@pytest.fixture(scope="module")
-def half_joined(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def half_joined(half_joined_render_dir: Path) -> Path:
     """exchange and party-a settled; party-b never ran (what the exchange reports before its first up)."""
-    out = tmp_path_factory.mktemp("half")
-    for rendered in render_stacks(PROJECT_DIR, ["exchange", "party-a"], isolated=True):
-        write(rendered, out, show_secrets=False)
-    return out
+    return half_joined_render_dir
 
 
 def outputs_of(out: Path) -> dict[str, dict[str, Any]]:
