@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +35,13 @@ class Deployed:
     engine: Engine
     project: Path
 
-    def init(self, stack: str, context: str | None = None) -> None:
-        """The shipped stack file's config (hub, spoke-a, spoke-b) or a new spoke's, plus its cluster context."""
+    def init(self, stack: str, context: str | None = None, **spoke: object) -> None:
+        """The shipped stack file's config (hub, spoke-a, spoke-b) or a new spoke's (with `spoke` settings
+        added), plus its cluster context."""
         settings: dict[str, object] = {"kubernetes.context": context or CONTEXT.get(stack, cluster.DEFAULT_CONTEXT)}
         if not (self.project / f"Pulumi.{stack}.yaml").exists():
             settings.update({"role": "spoke", "spoke": {"name": stack, "dataSize": "1Gi",
-                                                        "hub": "organization/engine-federation/hub"}})
+                                                        "hub": "organization/engine-federation/hub", **spoke}})
         self.engine.init_stack(self.project, stack, settings,
                                secrets=None if stack == "hub" else {"dbPassword": secrets.token_hex(12)})
 
@@ -114,7 +116,8 @@ def test_a_namespace_that_exists_with_another_owner_is_adopted_silently(deployed
     """What the real provider does (server-side apply upserts): `pulumi up` does NOT refuse a namespace
     someone else created; it takes over the fields it declares and puts its objects beside the other
     owner's. A stack whose namespace is not retained on destroy (the exchange's) would then delete the
-    other owner's namespace and everything in it: a known gap (docs/embedded-cluster.md)."""
+    other owner's namespace and everything in it: a known gap of the provider built here (4.25.0); from
+    pulumi-kubernetes 4.29.0 on a create refuses an existing object (docs/embedded-cluster.md)."""
     kube = deployed.kube
     kube.kubectl("create", "namespace", "spoke-owned")
     kube.kubectl("create", "configmap", "not-ours", "-n", "spoke-owned", "--from-literal=owner=someone-else")
@@ -145,6 +148,32 @@ def test_the_api_server_down_fails_up_clearly_and_the_next_up_converges(deployed
     deployed.up("spoke-c")
     assert _ready(kube, "spoke-c") == ["db-0"]
     deployed.up("spoke-c", "--expect-no-changes")
+
+
+AWAIT_TIMEOUT_S = 20
+ENGINE_MARGIN_S = 60
+"""Engine, program and provider start-up and the failure's clean-up around the await itself."""
+
+
+def test_a_pod_that_never_becomes_ready_fails_up_within_the_configured_timeout(deployed: Deployed) -> None:
+    """`kubernetes.awaitTimeoutSeconds` reaches the workload (pulumi.com/timeoutSeconds): a pod asking more
+    CPU than any simulated node has stays Pending (the real scheduler marks it Unschedulable), and `up` fails
+    after the configured 20 s, not the provider's 10 minutes, naming the pod and the reason."""
+    kube = deployed.kube
+    deployed.init("spoke-stuck", cpu="128")
+    deployed.engine.set_config(deployed.project, "spoke-stuck", "kubernetes.awaitTimeoutSeconds", AWAIT_TIMEOUT_S)
+    started = time.monotonic()
+    failed = deployed.up("spoke-stuck", check=False)
+    elapsed = time.monotonic() - started
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert AWAIT_TIMEOUT_S <= elapsed <= AWAIT_TIMEOUT_S + ENGINE_MARGIN_S, (elapsed, output)
+    assert "db-0" in output and "Unschedulable" in output, output
+    statefulset = kube.get("statefulset", "db", "-n", "spoke-stuck")
+    assert statefulset["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(AWAIT_TIMEOUT_S)
+    pod = kube.get("pod", "db-0", "-n", "spoke-stuck")
+    scheduled = {c["type"]: c for c in pod["status"]["conditions"]}["PodScheduled"]
+    assert (pod["status"]["phase"], scheduled["reason"]) == ("Pending", "Unschedulable")
 
 
 def test_destroy_leaves_the_retained_namespace_and_the_claims(deployed: Deployed) -> None:
