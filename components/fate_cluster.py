@@ -104,6 +104,8 @@ class FateClusterArgs:
     """None until the exchange signed this party's CSR: Pulsar runs without TLS until then. A str names an
     existing Secret in the party's namespace (bring your own PKI) with the same three files."""
     external_mysql_password: pulumi.Input[str] | None = None
+    await_timeout_seconds: int | None = None
+    """The stack's `kubernetes.awaitTimeoutSeconds`, for every workload (components.kube.Module)."""
 
 
 class FateCluster(pulumi.ComponentResource):
@@ -222,6 +224,7 @@ class FateCluster(pulumi.ComponentResource):
                 "image_pull_secrets": tuple(party.image_pull_secrets),
                 "retain_volumes": party.persistence.retain_on_destroy,
                 "extra_labels": {PARTY_ID_LABEL: str(party.party_id)},
+                "await_timeout_seconds": self._args.await_timeout_seconds,
             }
         )
         return kube.Module(f"{self._name}-{spec.name}", full, self.namespace, self._instance,

@@ -40,6 +40,8 @@ class FateExchangeArgs:
     routes: FederationRoutes
     ca: FederationCa | None
     """None in bring-your-own-PKI mode: config.pki.existingSecret holds the proxy certificate and CA."""
+    await_timeout_seconds: int | None = None
+    """The stack's `kubernetes.awaitTimeoutSeconds`, for every workload (components.kube.Module)."""
 
 
 class FateExchange(pulumi.ComponentResource):
@@ -83,6 +85,7 @@ class FateExchange(pulumi.ComponentResource):
             ports={"tls": ports.TRAFFIC_SERVER_TLS},
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name=TRAFFIC_SERVER_INTERNAL_SERVICE,
+            await_timeout_seconds=args.await_timeout_seconds,
             **ats_runtime.module_settings(args.routes.sni_routes, cert_secret),
         )
         kube.Module(f"{name}-traffic-server", traffic_server, self.namespace, instance, opts=module_opts)
@@ -102,6 +105,7 @@ class FateExchange(pulumi.ComponentResource):
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name=NGINX_INTERNAL_SERVICE,
             checksum_key=key,
+            await_timeout_seconds=args.await_timeout_seconds,
             config=[kube.ConfigFiles.for_file("nginx-route-table", paths.nginx_route_table, route_table),
                     kube.ConfigFiles.for_file("nginx-conf", paths.nginx_conf, nginx_conf(None, relays))],
             readiness=kube.tcp_probe(ports.NGINX_HTTP, initial_delay=5),

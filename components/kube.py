@@ -22,6 +22,10 @@ from facts.labels import CONFIG_CHECKSUM_ANNOTATION, labels, selector
 from facts.paths import ConfigFile
 from facts.sizing import Sizing, resources
 
+AWAIT_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds"
+"""pulumi-kubernetes reads this annotation as how many seconds to await a workload's readiness on create
+and update (instead of its 10-minute default); the failure then names the pods and why they are not ready."""
+
 # --- probes and security -------------------------------------------------------------------------
 
 
@@ -194,6 +198,14 @@ class ModuleSpec:
     workload_annotations: Mapping[str, str] = field(default_factory=dict)
     checksum_key: pulumi.Input[str] | None = None
     """The stack's secret key for the config checksum; required when a Secret's change rolls the pods."""
+    await_timeout_seconds: int | None = None
+    """The stack's `kubernetes.awaitTimeoutSeconds`; None keeps the provider's default wait."""
+
+
+def workload_await(timeout_seconds: int | None) -> dict[str, str]:
+    """The workload annotation that bounds the provider's readiness await; none keeps its default, so a
+    stack without the setting renders the same manifests as before."""
+    return {} if timeout_seconds is None else {AWAIT_TIMEOUT_ANNOTATION: str(timeout_seconds)}
 
 
 def service_ports(ports: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -307,7 +319,7 @@ class Module(pulumi.ComponentResource):
         }
         service_name = spec.service_name or spec.name
         metadata = {"name": spec.name, "namespace": namespace, "labels": module_labels,
-                    "annotations": dict(spec.workload_annotations)}
+                    "annotations": {**spec.workload_annotations, **workload_await(spec.await_timeout_seconds)}}
         match_labels = {"match_labels": selector(spec.name, instance)}
         if spec.stateful:
             retention = "Retain" if spec.retain_volumes else "Delete"

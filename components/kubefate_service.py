@@ -94,10 +94,11 @@ class KubefateService(pulumi.ComponentResource):
     def __init__(
         self, name: str, config: KubefateConfig, opts: pulumi.ResourceOptions | None = None, *,
         registry: str = "", image_pull_secrets: Sequence[str] = (), storage_class: str | None = None,
-        cluster_domain: str = CLUSTER_DOMAIN,
+        cluster_domain: str = CLUSTER_DOMAIN, await_timeout_seconds: int | None = None,
     ) -> None:
         super().__init__("fate:index:KubefateService", name, None, opts)
         self._name = name
+        self._await_timeout_seconds = await_timeout_seconds
         self._config = config
         after = _dependencies(opts)
         ns = k8s.core.v1.Namespace(
@@ -198,6 +199,7 @@ class KubefateService(pulumi.ComponentResource):
                                  storage_class=storage_class),
             retain_volumes=True,
             image_pull_secrets=pull_secrets,
+            await_timeout_seconds=self._await_timeout_seconds,
             readiness=kube.tcp_probe(ports.MARIADB, initial_delay=5),
             liveness=kube.tcp_probe(ports.MARIADB, initial_delay=30),
         ), self._namespace, INSTANCE, opts=opts)
@@ -220,6 +222,7 @@ class KubefateService(pulumi.ComponentResource):
             workload_annotations={"checkov.io/skip1": "CKV_K8S_38=KubeFATE drives the Kubernetes API (Helm) with "
                                                       "this account's token; RBAC limits what it may do"},
             image_pull_secrets=pull_secrets,
+            await_timeout_seconds=self._await_timeout_seconds,
             readiness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=5),
             liveness=kube.tcp_probe(ports.KUBEFATE_HTTP, initial_delay=30),
         ), self._namespace, INSTANCE, opts=opts)

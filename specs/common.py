@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from facts import ports
 from specs.user_yaml import UserYamlError, load_user_yaml
-from specs.values import AnnotationKey, Host, Model, Port
+from specs.values import AnnotationKey, AwaitTimeoutSeconds, Host, Model, Port
 
 ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
@@ -24,6 +24,9 @@ class KubernetesConfig(Model):
     # Render mode: the provider writes manifests into this directory instead of calling an API server
     # (CI's real-engine tests, or reviewing what `pulumi up` would apply). No kubeconfig is read then.
     render_yaml_to_directory: str | None = Field(default=None, min_length=1)
+    await_timeout_seconds: AwaitTimeoutSeconds | None = None
+    """How long `pulumi up` waits for each Deployment/StatefulSet to become ready before it fails naming the
+    pod and why (components.kube.Module); None keeps the provider's own wait (10 minutes)."""
 
     @model_validator(mode="after")
     def _render_mode_alone(self) -> KubernetesConfig:

@@ -47,6 +47,9 @@ MAX_REPLICAS = 256
 """Spark workers / HDFS datanodes of one party: far beyond any FATE deployment, low enough to catch a typo."""
 MAX_VALIDITY_HOURS = 24 * 365 * 100
 """Certificate lifetimes: 100 years at most (the end date of a much longer one overflows date types)."""
+MIN_AWAIT_TIMEOUT_SECONDS, MAX_AWAIT_TIMEOUT_SECONDS = 10, 6 * 3600
+"""How long `pulumi up` waits for a workload to become ready: under 10 s no pod is scheduled and started,
+over 6 hours a stuck pod only keeps the run (and its lock on the stack) hanging."""
 
 
 def validate_party_id(value: Any) -> int:
@@ -186,15 +189,20 @@ def size_checker(minimum: str, maximum: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def count_checker(maximum: int) -> BeforeValidator:
-    """A whole number from 1 to `maximum`."""
+def whole_number_checker(minimum: int, maximum: int, example: str) -> BeforeValidator:
+    """A whole number from `minimum` to `maximum` (written as a number, not text or true/false)."""
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} is not a whole number (e.g. 2)")
-        if not 1 <= value <= maximum:
-            raise ValueError(f"{value} is out of range: at least 1 and at most {maximum}")
+            raise ValueError(f"{value!r} is not a whole number (e.g. {example})")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{value} is out of range: at least {minimum} and at most {maximum}")
         return value
     return BeforeValidator(check)
+
+
+def count_checker(maximum: int) -> BeforeValidator:
+    """A whole number from 1 to `maximum`."""
+    return whole_number_checker(1, maximum, example="2")
 
 
 def check_fate_version(value: Any) -> str:
@@ -252,6 +260,8 @@ Port = Annotated[int, Field(ge=MIN_PORT, le=MAX_PORT)]
 PositiveCount = Annotated[int, Field(ge=1)]
 ReplicaCount = Annotated[int, count_checker(MAX_REPLICAS)]
 ValidityHours = Annotated[int, count_checker(MAX_VALIDITY_HOURS)]
+AwaitTimeoutSeconds = Annotated[int, whole_number_checker(MIN_AWAIT_TIMEOUT_SECONDS, MAX_AWAIT_TIMEOUT_SECONDS,
+                                                          example="600, in seconds")]
 
 
 class Model(BaseModel):

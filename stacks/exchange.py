@@ -108,7 +108,8 @@ def exchange_outputs(config: ExchangeConfig, exchange: FateExchange, routes: Fed
 
 
 def deploy_exchange(config: ExchangeConfig, members: list[Member], pending: list[PendingMember],
-                    opts: pulumi.ResourceOptions) -> tuple[FateExchange, FederationRoutes, pulumi.Input[str | None]]:
+                    opts: pulumi.ResourceOptions, await_timeout_seconds: int | None = None,
+                    ) -> tuple[FateExchange, FederationRoutes, pulumi.Input[str | None]]:
     """CA, routes and the exchange workloads; shared by the exchange stack and the local stack."""
     ca = FederationCa("federation-ca", config.domain, config.pki.ca_validity_hours, opts) \
         if config.pki.mode == "managed" else None
@@ -116,7 +117,8 @@ def deploy_exchange(config: ExchangeConfig, members: list[Member], pending: list
         "federation-routes", domain=config.domain, ca=ca, members=members, pending=pending,
         certificate_validity_hours=config.pki.certificate_validity_hours, opts=opts,
     )
-    exchange = FateExchange("exchange", FateExchangeArgs(config=config, routes=routes, ca=ca), opts=opts)
+    exchange = FateExchange("exchange", FateExchangeArgs(config=config, routes=routes, ca=ca,
+                                                         await_timeout_seconds=await_timeout_seconds), opts=opts)
     return exchange, routes, (ca.certificate_pem if ca else exchange.existing_ca_cert_pem)
 
 
@@ -126,5 +128,6 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     members, pending = await read_members(config)
     provider = kubernetes_provider("exchange", settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate("exchange"))
-    exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider))
+    exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider),
+                                                settings.kubernetes.await_timeout_seconds)
     return exchange_outputs(config, exchange, routes, ca_cert)

@@ -59,7 +59,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
 
     keys = {p.party_id: party_key(f"broker-{p.party_id}", p.party_id, domain, opts) for p in parties}
     members = [local_member(p, keys[p.party_id].csr_pem) for p in parties]
-    exchange, routes, ca_cert = deploy_exchange(exchange_config, members, [], opts)
+    await_timeout = settings.kubernetes.await_timeout_seconds
+    exchange, routes, ca_cert = deploy_exchange(exchange_config, members, [], opts, await_timeout)
 
     # Signed in this very program: the party's view needs no CA or certificate read from a stack.
     view = ExchangeView(
@@ -77,7 +78,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         cluster = FateCluster(
             f"party-{party.party_id}",
             FateClusterArgs(party=party, exchange=view,
-                            pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert)),
+                            pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert),
+                            await_timeout_seconds=await_timeout),
             opts=opts,
         )
         outputs = party_outputs(party, cluster, key, view, {})

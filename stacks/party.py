@@ -275,7 +275,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     cluster = FateCluster(
         f"party-{party.party_id}",
         FateClusterArgs(party=party, exchange=exchange if ready else None, pulsar_certificate=certificate,
-                        external_mysql_password=secrets.external_mysql_password),
+                        external_mysql_password=secrets.external_mysql_password,
+                        await_timeout_seconds=settings.kubernetes.await_timeout_seconds),
         opts=opts,
     )
     extra: dict[str, Any] = {}
@@ -284,7 +285,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
             f"party-{party.party_id}-kubefate", party.kubefate,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
             registry=party.registry, image_pull_secrets=tuple(party.image_pull_secrets),
-            storage_class=party.persistence.storage_class, cluster_domain=party.cluster_domain)
+            storage_class=party.persistence.storage_class, cluster_domain=party.cluster_domain,
+            await_timeout_seconds=settings.kubernetes.await_timeout_seconds)
         extra["kubefate"] = {"url": kubefate.url, "username": kubefate.username}
         extra["kubefatePassword"] = kubefate.password
     extra["jobs"] = declare_jobs(party, jobs, certificate is not None, cluster, opts)

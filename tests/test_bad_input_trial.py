@@ -127,6 +127,11 @@ def kubeconfig_file(text: str) -> Change:
     return change
 
 
+def kubernetes(**values: Any) -> Change:
+    """Add `kubernetes.<key>` values beside the stack file's context."""
+    return lambda config, _tmp: config.setdefault(f"{NS}:kubernetes", {}).update(values)
+
+
 def local_party(index: int, **values: Any) -> Change:
     return lambda config, _tmp: config[LOCAL]["parties"][index].update(values)
 
@@ -291,6 +296,10 @@ REFUSED: list[Case] = [
     Case("dag-file-is-fate-1-dsl", "party-a",
          dag_job("components:\n  secure_add_example_0: {module: SecureAddExample}\n"),
          f"{PARTY}.jobs[0].dagFile", ("1.x", "dslFile")),
+    Case("await-timeout-too-short", "party-a", kubernetes(awaitTimeoutSeconds=5),
+         f"{NS}:kubernetes.awaitTimeoutSeconds", ("at least 10", "at most 21600")),
+    Case("await-timeout-with-unit", "exchange", kubernetes(awaitTimeoutSeconds="10m"),
+         f"{NS}:kubernetes.awaitTimeoutSeconds", ("whole number", "600")),
 ]
 TRIAL_IDS = frozenset(case.id for case in REFUSED)
 

@@ -153,27 +153,55 @@ def test_the_api_server_down_fails_up_clearly_and_the_next_up_converges(deployed
 AWAIT_TIMEOUT_S = 20
 ENGINE_MARGIN_S = 60
 """Engine, program and provider start-up and the failure's clean-up around the await itself."""
+UNSCHEDULABLE_CPU = "128"
+"""More CPU than any simulated node has (fedctl.cluster.NODE_CAPACITY): the real scheduler never places it."""
 
 
-def test_a_pod_that_never_becomes_ready_fails_up_within_the_configured_timeout(deployed: Deployed) -> None:
-    """`kubernetes.awaitTimeoutSeconds` reaches the workload (pulumi.com/timeoutSeconds): a pod asking more
-    CPU than any simulated node has stays Pending (the real scheduler marks it Unschedulable), and `up` fails
-    after the configured 20 s, not the provider's 10 minutes, naming the pod and the reason."""
-    kube = deployed.kube
-    deployed.init("spoke-stuck", cpu="128")
-    deployed.engine.set_config(deployed.project, "spoke-stuck", "kubernetes.awaitTimeoutSeconds", AWAIT_TIMEOUT_S)
+def _up_that_times_out(deployed: Deployed, stack: str, workload: str) -> None:
+    """`up` fails after the configured await, not the provider's 10 minutes, naming the workload; the
+    annotation is on the object in the API server."""
     started = time.monotonic()
-    failed = deployed.up("spoke-stuck", check=False)
+    failed = deployed.up(stack, check=False)
     elapsed = time.monotonic() - started
     output = failed.stdout + failed.stderr
     assert failed.returncode != 0, output
     assert AWAIT_TIMEOUT_S <= elapsed <= AWAIT_TIMEOUT_S + ENGINE_MARGIN_S, (elapsed, output)
-    assert "db-0" in output and "Unschedulable" in output, output
+    assert f"'{workload}' timed out waiting to be Ready" in output, output
+
+
+def _unschedulable(kube: Cluster, namespace: str) -> list[str]:
+    """The namespace's pods the real scheduler left Pending as Unschedulable."""
+    return [p["metadata"]["name"] for p in kube.get("pods", "-n", namespace)["items"]
+            if p["status"]["phase"] == "Pending"
+            and {c["type"]: c.get("reason") for c in p["status"].get("conditions", [])}.get("PodScheduled")
+            == "Unschedulable"]
+
+
+def test_a_statefulset_that_never_becomes_ready_fails_up_within_the_configured_timeout(deployed: Deployed) -> None:
+    """`kubernetes.awaitTimeoutSeconds` reaches the workload (pulumi.com/timeoutSeconds): a pod asking more
+    CPU than any simulated node has stays Pending, and `up` fails after the configured 20 s. The provider's
+    message (plugin 4.25) names the StatefulSet and "0 out of 1 replicas succeeded readiness checks", not the
+    pod nor the scheduler's reason: those are what `kubectl get pods` shows (docs/configuration.md)."""
+    kube = deployed.kube
+    deployed.init("spoke-stuck", cpu=UNSCHEDULABLE_CPU)
+    deployed.engine.set_config(deployed.project, "spoke-stuck", "kubernetes.awaitTimeoutSeconds", AWAIT_TIMEOUT_S)
+    _up_that_times_out(deployed, "spoke-stuck", "db")
     statefulset = kube.get("statefulset", "db", "-n", "spoke-stuck")
     assert statefulset["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(AWAIT_TIMEOUT_S)
-    pod = kube.get("pod", "db-0", "-n", "spoke-stuck")
-    scheduled = {c["type"]: c for c in pod["status"]["conditions"]}["PodScheduled"]
-    assert (pod["status"]["phase"], scheduled["reason"]) == ("Pending", "Unschedulable")
+    assert _unschedulable(kube, "spoke-stuck") == ["db-0"]
+
+
+def test_a_deployment_that_never_becomes_ready_fails_up_within_the_configured_timeout(deployed: Deployed) -> None:
+    """The same through the Deployment awaiter (the hub's gateway), whose message adds the Deployment's
+    own condition (MinimumReplicasUnavailable)."""
+    kube = deployed.kube
+    deployed.engine.init_stack(deployed.project, "hub-stuck", {
+        "kubernetes.context": cluster.DEFAULT_CONTEXT, "kubernetes.awaitTimeoutSeconds": AWAIT_TIMEOUT_S,
+        "role": "hub", "hub": {"domain": "stuck.example.org", "namespace": "hub-stuck", "cpu": UNSCHEDULABLE_CPU}})
+    _up_that_times_out(deployed, "hub-stuck", "gateway")
+    deployment = kube.get("deployment", "gateway", "-n", "hub-stuck")
+    assert deployment["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(AWAIT_TIMEOUT_S)
+    assert [name.rsplit("-", 2)[0] for name in _unschedulable(kube, "hub-stuck")] == ["gateway"]
 
 
 def test_destroy_leaves_the_retained_namespace_and_the_claims(deployed: Deployed) -> None:
