@@ -17,6 +17,7 @@ from typing import Any
 
 from fedctl.automation import AutomationRunner, automation_outputs
 from fedctl.orchestrate import drive, read_federation
+from tests.support.cluster import running_cluster
 from tests.support.engine import REPO, Engine, engine_bin_dir
 from tests.support.engine_runner import program_of
 
@@ -89,3 +90,37 @@ def test_an_unreachable_backend_is_reported_before_any_step(tmp_path: Path) -> N
     outcome = drive(read_federation(project, describe_fixture), runner, "up")
     assert not outcome.ok and outcome.steps == []
     assert outcome.failure.error.startswith(f"cannot reach the backend (file://{blocker}/state): ")
+
+
+def test_fedctl_up_and_destroy_on_the_embedded_cluster(tmp_path: Path) -> None:
+    """`fedctl up` against the embedded cluster (real API server, controllers and scheduler; nodes and pods
+    SIMULATED by kwok): the provider is not in render mode, it applies to the API server and awaits real
+    status. Then `fedctl destroy` in reverse order. Asserted on what kubectl shows."""
+    with running_cluster(tmp_path / "cluster") as kube:
+        engine = Engine(engine_bin_dir(), tmp_path / "engine", extra_env={"KUBECONFIG": str(kube.kubeconfig)})
+        project = engine.copy_project(PROGRAM)
+        contexts = {"hub": "exchange", "spoke-a": "party-a", "spoke-b": "party-b"}
+        for stack in STACKS:
+            engine.init_stack(project, stack, {"kubernetes.context": contexts[stack]},
+                              secrets=None if stack == "hub" else {"dbPassword": secrets.token_hex(16)})
+        federation = read_federation(project, describe_fixture)
+        runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=engine.env(),
+                                  program=program_of(project))
+        outcome = drive(federation, runner, "up")
+        assert outcome.ok, outcome.failure
+        assert outcome.rounds == 2
+        for spoke in ("spoke-a", "spoke-b"):
+            assert kube.get("statefulset", "db", "-n", spoke)["status"].get("readyReplicas") == 1
+            assert kube.get("pvc", "data-db-0", "-n", spoke)["status"]["phase"] == "Bound"
+        routes = " ".join(str(c.get("data")) for c in kube.get("configmap", "-n", "engine-hub")["items"])
+        assert "spoke-a" in routes and "spoke-b" in routes
+
+        runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=engine.env(),
+                                  program=program_of(project))
+        destroyed = drive(federation, runner, "destroy")
+        assert destroyed.ok, destroyed.failure
+        assert [step.stack for step in destroyed.steps] == ["spoke-b", "spoke-a", "hub"]
+        for spoke in ("spoke-a", "spoke-b"):
+            assert kube.kubectl("get", "statefulset", "db", "-n", spoke, check=False).returncode != 0
+            # retained: the spoke's namespace and its data claim stay in the API server
+            assert kube.get("pvc", "data-db-0", "-n", spoke)["status"]["phase"] == "Bound"
