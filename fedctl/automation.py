@@ -7,9 +7,12 @@ the user's `pulumi login`. Needs the `pulumi` CLI on PATH (scripts/build-engine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import runpy
 import shutil
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,56 @@ def engine_message(text: str) -> str:
     if errors:
         return "\n".join(dict.fromkeys(errors))
     return stderr.strip() or stdout.strip() or text.strip()
+
+
+LANGUAGE_HOST = "pulumi-language-python"
+"""The engine's Python language host; the Go module proxy does not serve it (docs/real-engine.md)."""
+
+
+def language_host_found(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the engine can start Pulumi.yaml's python runtime itself: its host is on PATH."""
+    path = (env or {}).get("PATH", os.environ.get("PATH"))
+    return shutil.which(LANGUAGE_HOST, path=path) is not None
+
+
+def project_program(project_dir: Path) -> Callable[[], None]:
+    """The project's __main__.py as an Automation API inline program, run the way the language host runs
+    it (run_name __main__, the project directory as working directory and first on sys.path), so an
+    engine without the host still runs the same program with the same stack config."""
+    project_dir = Path(project_dir).resolve()
+
+    def run() -> None:
+        if str(project_dir) not in sys.path:
+            sys.path.insert(0, str(project_dir))
+        with contextlib.chdir(project_dir):
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    return run
+
+
+STAND_IN_PLUGINS = ("tls", "random")
+"""Resource plugins the repository's stacks need that the Go module proxy here refuses; the project's
+stand-ins (fedctl/plugin_doubles) take their place where no real one is installed."""
+
+
+def _plugin_installed(name: str, path: str | None) -> bool:
+    """A real plugin the engine would use: ambient on PATH or installed under PULUMI_HOME (`pulumi plugin
+    install`)."""
+    if shutil.which(f"pulumi-resource-{name}", path=path):
+        return True
+    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    return any((home / "plugins").glob(f"resource-{name}-v*"))
+
+
+def with_stand_in_plugins(stand_ins: Path, env: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """`env` with `stand_ins` (the dir of install-plugin-doubles.sh) on PATH when a plugin of
+    STAND_IN_PLUGINS is not installed, and the names it stands in for (empty: every real plugin is there)."""
+    env = dict(env or {})
+    path = env.get("PATH", os.environ.get("PATH", ""))
+    missing = [name for name in STAND_IN_PLUGINS if not _plugin_installed(name, path)]
+    if missing:
+        env["PATH"] = f"{path}{os.pathsep}{stand_ins}" if path else str(stand_ins)
+    return env, missing
 
 
 def _values(outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -77,6 +77,26 @@ LOAD_BALANCER_STAGE = {
 }
 """Ours: what a cloud's load-balancer controller does, with an address that is unique and never routed."""
 
+INGRESS_CONTROLLER_ADDRESS = f"{LOAD_BALANCER_NET}.254"
+"""The address an ingress controller's own load balancer would have: every Ingress gets it, as with one
+controller per cluster (.254: a Service's last clusterIP octet can be any other)."""
+
+INGRESS_STAGE = {
+    "apiVersion": "kwok.x-k8s.io/v1alpha1",
+    "kind": "Stage",
+    "metadata": {"name": "ingress-load-balancer"},
+    "spec": {
+        "resourceRef": {"apiGroup": "networking.k8s.io/v1", "kind": "Ingress"},
+        "selector": {"matchExpressions": [
+            {"cel": {"expression": "!has(self.metadata.deletionTimestamp)"}},
+            {"cel": {"expression": "!has(self.status.loadBalancer.ingress)"}},
+        ]},
+        "steps": [{"patch": {"root": "status", "subresource": "status", "template": (
+            f"loadBalancer:\n  ingress:\n  - ip: {INGRESS_CONTROLLER_ADDRESS}\n")}}],
+    },
+}
+"""Ours: what an ingress controller does once it admits an Ingress (the provider's await waits for it)."""
+
 
 class ClusterError(Exception):
     """The embedded cluster could not start or stop; the message names the component and its log."""
@@ -424,8 +444,8 @@ def start(directory: Path = DEFAULT_DIR, bin_dir: Path | None = None, *, project
         target = paths.kubeconfig if admin else paths.component_kubeconfig(client)
         target.write_text(yaml.safe_dump(config, sort_keys=False))
         target.chmod(0o600)
-    own_stage = paths.root / "stage-service-load-balancer.yaml"
-    own_stage.write_text(yaml.safe_dump(LOAD_BALANCER_STAGE, sort_keys=False))
+    own_stage = paths.root / "stages-ours.yaml"
+    own_stage.write_text(yaml.safe_dump_all([LOAD_BALANCER_STAGE, INGRESS_STAGE], sort_keys=False))
     stage_files = sorted(p for p in stages_dir.glob("*.yaml") if p.name != "storage-class.yaml") + [own_stage]
     commands = _commands(bin_dir, paths, ports, stage_files)
 

@@ -49,6 +49,9 @@ def add_commands(commands: Any) -> None:
         parser.add_argument("stacks", nargs="*", metavar="STACK", help="only these stacks (default: every stack file)")
         _common(parser)
         parser.add_argument("-v", "--verbose", action="store_true", help="show the engine's own output")
+        parser.add_argument("--stand-in-plugins", type=Path, metavar="DIR",
+                            help="where no real tls/random plugin is installed, use the project's stand-ins in "
+                                 "DIR (scripts/install-plugin-doubles.sh; docs/real-engine.md)")
         if action == "up":
             parser.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
                                 help=f"give up when the federation has not settled after this many rounds ({MAX_ROUNDS})")
@@ -60,6 +63,26 @@ def add_commands(commands: Any) -> None:
     graph = commands.add_parser("graph", help="draw the exchange, parties and routes (Graphviz)")
     graph.add_argument("--out", required=True, type=Path, help="FILE.svg, FILE.png or FILE.pdf")
     _outputs_source(graph)
+
+
+def _engine_setup(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
+    """The program to run and the engine's environment: an inline program when the engine has no Python
+    language host, the stand-in plugins where no real tls/random plugin is installed; says which."""
+    from fedctl.automation import LANGUAGE_HOST, language_host_found, project_program, with_stand_in_plugins
+
+    env: dict[str, str] = {}
+    if args.stand_in_plugins:
+        env, stood_in = with_stand_in_plugins(args.stand_in_plugins, env)
+        if stood_in:
+            print(f"note: no {' or '.join(stood_in)} plugin is installed: using the project's STAND-IN plugins "
+                  f"({args.stand_in_plugins}; real keys, certificates and passwords, but not the published "
+                  "providers: docs/real-engine.md)")
+    program = None
+    if not language_host_found(env):
+        program = project_program(args.project)
+        print(f"note: {LANGUAGE_HOST} is not on PATH: the program runs in this process as an Automation API "
+              "inline program (same __main__.py, same stack config)")
+    return program, env
 
 
 def _drive(args: argparse.Namespace) -> int:
@@ -76,7 +99,8 @@ def _drive(args: argparse.Namespace) -> int:
     for note in federation.notes:
         print(f"note: {note}")
     engine = (lambda line: print(f"    {line.rstrip()}")) if args.verbose else None
-    runner = AutomationRunner(args.project, backend=args.backend, engine_output=engine)
+    program, env = _engine_setup(args)
+    runner = AutomationRunner(args.project, backend=args.backend, engine_output=engine, env=env, program=program)
     try:
         outcome = drive(federation, runner, args.command, args.stacks or None, report=print,
                         max_rounds=getattr(args, "max_rounds", MAX_ROUNDS))

@@ -15,11 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fedctl.automation import AutomationRunner, automation_outputs
+from fedctl.automation import AutomationRunner, automation_outputs, project_program
 from fedctl.orchestrate import drive, read_federation
 from tests.support.cluster import running_cluster
 from tests.support.engine import REPO, Engine, engine_bin_dir
-from tests.support.engine_runner import program_of
 
 PROGRAM = REPO / "tests" / "fixtures" / "engine_program"
 STACKS = ("hub", "spoke-a", "spoke-b")
@@ -39,7 +38,7 @@ def test_fedctl_up_converges_on_the_real_engine(tmp_path: Path) -> None:
                           secrets=None if stack == "hub" else {"dbPassword": secrets.token_hex(16)})
     federation = read_federation(project, describe_fixture)
     env = engine.env()
-    runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=env, program=program_of(project))
+    runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=env, program=project_program(project))
     lines: list[str] = []
     outcome = drive(federation, runner, "up", report=lines.append)
     assert outcome.ok, outcome.failure
@@ -57,7 +56,7 @@ def test_fedctl_up_converges_on_the_real_engine(tmp_path: Path) -> None:
     read = automation_outputs(project, list(STACKS), backend=f"file://{engine.backend}", env=env)
     assert read["spoke-a"]["dbPassword"] == "[secret]" and read["hub"]["routes"] == hub["routes"]
     # run again: one round, nothing changes
-    runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=env, program=program_of(project))
+    runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=env, program=project_program(project))
     again = drive(federation, runner, "up")
     assert again.ok and again.rounds == 1
     assert all(step.result is not None and not step.result.outputs_changed for step in again.steps)
@@ -71,7 +70,7 @@ def test_a_failing_preview_applies_nothing_on_the_real_engine(tmp_path: Path) ->
         engine.init_stack(project, stack, {"kubernetes.renderYamlToDirectory": str(tmp_path / "render" / stack)},
                           secrets={"dbPassword": secrets.token_hex(16)} if stack == "spoke-a" else None)
     runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=engine.env(),
-                              program=program_of(project))
+                              program=project_program(project))
     outcome = drive(read_federation(project, describe_fixture), runner, "up")
     assert not outcome.ok
     assert (outcome.failure.stack, outcome.failure.action) == ("spoke-b", "preview")
@@ -86,7 +85,7 @@ def test_an_unreachable_backend_is_reported_before_any_step(tmp_path: Path) -> N
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the backend directory should be")
     runner = AutomationRunner(project, backend=f"file://{blocker}/state", env=engine.env(),
-                              program=program_of(project))
+                              program=project_program(project))
     outcome = drive(read_federation(project, describe_fixture), runner, "up")
     assert not outcome.ok and outcome.steps == []
     assert outcome.failure.error.startswith(f"cannot reach the backend (file://{blocker}/state): ")
@@ -105,7 +104,7 @@ def test_fedctl_up_and_destroy_on_the_embedded_cluster(tmp_path: Path) -> None:
                               secrets=None if stack == "hub" else {"dbPassword": secrets.token_hex(16)})
         federation = read_federation(project, describe_fixture)
         runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=engine.env(),
-                                  program=program_of(project))
+                                  program=project_program(project))
         outcome = drive(federation, runner, "up")
         assert outcome.ok, outcome.failure
         assert outcome.rounds == 2
@@ -116,7 +115,7 @@ def test_fedctl_up_and_destroy_on_the_embedded_cluster(tmp_path: Path) -> None:
         assert "spoke-a" in routes and "spoke-b" in routes
 
         runner = AutomationRunner(project, backend=f"file://{engine.backend}", env=engine.env(),
-                                  program=program_of(project))
+                                  program=project_program(project))
         destroyed = drive(federation, runner, "destroy")
         assert destroyed.ok, destroyed.failure
         assert [step.stack for step in destroyed.steps] == ["spoke-b", "spoke-a", "hub"]

@@ -16,21 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import runpy
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from pulumi import automation as auto
 
-
-def program_of(project_dir: Path) -> Callable[[], None]:
-    """The project's __main__.py run as the language host runs it (run_name __main__, its dir on sys.path)."""
-
-    def run() -> None:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-
-    return run
+from fedctl.automation import project_program
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(project_dir)
     sys.path.insert(0, str(project_dir))
     command = auto.PulumiCommand(root=str(Path(os.environ["FATE_FEDERATION_ENGINE_BIN"]).parent))
-    workspace = auto.LocalWorkspace(work_dir=str(project_dir), program=program_of(project_dir),
+    workspace = auto.LocalWorkspace(work_dir=str(project_dir), program=project_program(project_dir),
                                     pulumi_command=command)
     stack = auto.Stack.select(args.stack, workspace)
     out = sys.stdout.write
