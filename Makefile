@@ -52,6 +52,7 @@ test: setup
 	FATE_CLUSTER_BIN="$$(bash scripts/build-cluster.sh | tail -n 1)" \
 	FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)" \
 	FATE_FEDERATION_ENGINE_BIN="$$(bash scripts/build-engine.sh | tail -n 1)" \
+	FATE_FEDERATION_PLUGIN_DOUBLES="$$(bash scripts/install-plugin-doubles.sh | tail -n 1)" \
 	FATE_FEDERATION_REQUIRE_PEERS=1 \
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
