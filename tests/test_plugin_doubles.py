@@ -12,9 +12,7 @@ fails under `make test`/CI); the doubles come from scripts/install-plugin-double
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent import futures
@@ -34,27 +32,17 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from fedctl.plugin_doubles.packages import PACKAGES, RANDOM, TLS
 from fedctl.plugin_doubles.server import ProviderDouble, to_dict, to_struct
 from tests.support.engine import REPO, Engine, engine_bin_dir
+from tests.support.plugin_doubles import with_doubles
 
 PROGRAM = REPO / "tests" / "fixtures" / "plugin_doubles_program"
-DOUBLES_ENV = "FATE_FEDERATION_PLUGIN_DOUBLES"
 STACK = "party"
 FQDN = "party-9999.fate.test"
 PRIVATE_KEY_PEM = re.compile(r"-----BEGIN (RSA |OPENSSH )?PRIVATE KEY-----")
 
 
-def doubles_dir() -> Path:
-    """The dir holding pulumi-resource-tls and pulumi-resource-random (the stand-ins)."""
-    value = os.environ.get(DOUBLES_ENV) or subprocess.run(
-        ["bash", str(REPO / "scripts" / "install-plugin-doubles.sh")], check=True, capture_output=True,
-        text=True).stdout.splitlines()[-1]
-    return Path(value)
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    engine = Engine(engine_bin_dir(), tmp_path_factory.mktemp("plugin-doubles"))
-    engine.extra_env["PATH"] = f"{doubles_dir()}{os.pathsep}{engine.env()['PATH']}"
-    yield engine
+    yield with_doubles(Engine(engine_bin_dir(), tmp_path_factory.mktemp("plugin-doubles")))
 
 
 @pytest.fixture(scope="module")
