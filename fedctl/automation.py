@@ -183,7 +183,12 @@ class AutomationRunner:
                 return StepResult(True, summarize_changes(result.summary.resource_changes or {}))
             result = handle.up(**kwargs)
         except auto.CommandError as error:
-            raise StepError(engine_message(str(error))) from None
+            message = engine_message(str(error))
+            if action == "up":  # the failed workloads' pods and why, from the stack's cluster
+                from fedctl.diagnose import explain_failed_up
+
+                message += explain_failed_up(handle, message, self.project_dir, self.env)
+            raise StepError(message) from None
         after = _values(result.outputs)
         changed = after != self._outputs.get(stack)
         self._outputs[stack] = after
