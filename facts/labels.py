@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 PART_OF = "fate-federation"
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+"""With PART_OF, the owner mark of our namespaces: an existing namespace without both is not taken over
+(stacks/namespaces.py)."""
 MANAGED_BY = "pulumi"
 PSA_ENFORCE = "baseline"
 """Pod Security Admission level enforced on our namespaces (PodSecurityPolicy is gone since 1.25).
@@ -22,9 +26,9 @@ def labels(component: str, instance: str, extra: Mapping[str, str] | None = None
     """The app.kubernetes.io labels on every object (spelled right: selectors depend on them)."""
     return {
         "app.kubernetes.io/name": component,
-        "app.kubernetes.io/instance": instance,
+        INSTANCE_LABEL: instance,
         "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": PART_OF,
+        PART_OF_LABEL: PART_OF,
         "app.kubernetes.io/managed-by": MANAGED_BY,
         **(extra or {}),
     }
@@ -32,7 +36,7 @@ def labels(component: str, instance: str, extra: Mapping[str, str] | None = None
 
 def selector(component: str, instance: str) -> dict[str, str]:
     """The stable subset of `labels` used in selectors (selectors are immutable once created)."""
-    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
+    return {"app.kubernetes.io/name": component, INSTANCE_LABEL: instance}
 
 
 def namespace_labels(instance: str) -> dict[str, str]:

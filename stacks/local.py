@@ -29,6 +29,7 @@ from specs.party import PartyConfig
 from stacks import contract
 from stacks.exchange import deploy_exchange, exchange_outputs
 from stacks.party import party_outputs
+from stacks.namespaces import check_namespaces, exchange_namespaces, party_namespaces
 from stacks.provider import kubernetes_provider, plugin_gate
 
 
@@ -49,6 +50,10 @@ def local_member(party: PartyConfig, csr_pem: pulumi.Input[str] | None) -> Membe
 async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     local = settings.local
     assert local is not None
+    await check_namespaces(
+        exchange_namespaces(local.resolved_exchange, "local.exchange")
+        + [n for i, p in enumerate(local.parties) for n in party_namespaces(p, f"local.parties[{i}]")],
+        settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False,
                                    wait_for=plugin_gate("local"))
     opts = pulumi.ResourceOptions(provider=provider)

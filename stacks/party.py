@@ -28,6 +28,7 @@ from specs.loading import StackSecrets, StackSettings
 from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
+from stacks.namespaces import check_namespaces, party_namespaces
 from stacks.provider import kubernetes_provider, plugin_gate
 
 
@@ -259,6 +260,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
                                "exports (`pulumi stack output csrPem`) to the exchange's operator and set "
                                "exchange.static.certificatePem to the certificate they sign for it")
     name = f"party-{party.party_id}"
+    await check_namespaces(party_namespaces(party), settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider(name, settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate(name))
     opts = pulumi.ResourceOptions(provider=provider)
