@@ -112,26 +112,6 @@ def test_a_size_change_replaces_the_statefulset_and_the_existing_claim_keeps_its
     assert (claim["metadata"]["uid"], claim["status"]["capacity"]["storage"]) == (claim_uid, size)
 
 
-def test_a_namespace_that_exists_with_another_owner_is_adopted_silently(deployed: Deployed) -> None:
-    """What the real provider does (server-side apply upserts): `pulumi up` does NOT refuse a namespace
-    someone else created; it takes over the fields it declares and puts its objects beside the other
-    owner's. A stack whose namespace is not retained on destroy (the exchange's) would then delete the
-    other owner's namespace and everything in it: a known gap of the provider built here (4.25.0); from
-    pulumi-kubernetes 4.29.0 on a create refuses an existing object (docs/embedded-cluster.md)."""
-    kube = deployed.kube
-    kube.kubectl("create", "namespace", "spoke-owned")
-    kube.kubectl("create", "configmap", "not-ours", "-n", "spoke-owned", "--from-literal=owner=someone-else")
-    deployed.init("spoke-owned", context=cluster.DEFAULT_CONTEXT)
-    adopted = deployed.up("spoke-owned")
-    assert "created" in adopted.stdout
-    namespaces = [r for r in deployed.engine.resources(deployed.project, "spoke-owned")
-                  if r["type"] == "kubernetes:core/v1:Namespace"]
-    assert [n["outputs"]["metadata"]["name"] for n in namespaces] == ["spoke-owned"]  # now the stack's own
-    assert not namespaces[0].get("external")  # managed (destroy would delete it), not a read
-    assert kube.get("configmap", "not-ours", "-n", "spoke-owned")["data"] == {"owner": "someone-else"}
-    assert kube.get("statefulset", "db", "-n", "spoke-owned")["metadata"]["name"] == "db"
-
-
 def test_the_api_server_down_fails_up_clearly_and_the_next_up_converges(deployed: Deployed) -> None:
     """With the control plane stopped, `up` fails with the connection error; once it is started again on
     its data, the same `up` converges. (Stopped while the provider awaits a pod, the provider keeps
