@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components import ats_runtime, kube
 from components.exposure import namespace_network_policy, public_service, service_address, service_port
+from components.fateconf import ats
 from components.fateconf.nginx import nginx_conf, relay_names
 from components.fateconf.routes import exchange_nginx_route_table_yaml
 from components.fateconf.settings import Endpoint
@@ -73,6 +74,9 @@ class FateExchange(pulumi.ComponentResource):
         node_port = exposure.type == "NodePort"
 
         cert_secret = self._proxy_certificate(name, args, ns)
+        # One static rule routes every party by name; each party is a Service here (docs/exchange-reload.md).
+        party_rule = ats.PartyRule(config.domain, config.namespace, config.cluster_domain)
+        ats_runtime.party_route_services(f"{name}-route", args.routes.sni_routes, party_rule, instance, module_opts)
         key = kube.checksum_key(name, self)
         floating = config.traffic_server_image.endswith(":latest")
         traffic_server = kube.ModuleSpec(
@@ -86,7 +90,7 @@ class FateExchange(pulumi.ComponentResource):
             image_pull_secrets=tuple(config.image_pull_secrets),
             service_name=TRAFFIC_SERVER_INTERNAL_SERVICE,
             await_timeout_seconds=args.await_timeout_seconds,
-            **ats_runtime.module_settings(args.routes.sni_routes, cert_secret),
+            **ats_runtime.module_settings(args.routes.sni_routes, cert_secret, party_rule),
         )
         kube.Module(f"{name}-traffic-server", traffic_server, self.namespace, instance, opts=module_opts)
 

@@ -34,6 +34,9 @@ TRAFFIC_SERVER_SERVICE = "traffic-server"
 TRAFFIC_SERVER_INTERNAL_SERVICE = "traffic-server-internal"
 EXCHANGE_NGINX_SERVICE = "nginx"
 TRAFFIC_SERVER_CERT_SECRET = "traffic-server-cert"
+PARTY_ROUTE_SERVICE_PREFIX = "party-"
+"""The exchange namespace's Service for each routed party (`party-<id>`): the name Traffic Server's party
+rule dials (components.fateconf.ats.PartyRule). No other Service there may start with it."""
 
 # --- the optional KubeFATE service ---
 KUBEFATE_SERVICE = "kubefate"
@@ -45,6 +48,10 @@ NETWORK_POLICY = "fate-federation"
 def cluster_dns(service: str, namespace: str, domain: str = CLUSTER_DOMAIN) -> str:
     """A Service's in-cluster DNS name."""
     return f"{service}.{namespace}.svc.{domain}"
+
+
+def party_route_service(party_id: int) -> str:
+    return f"{PARTY_ROUTE_SERVICE_PREFIX}{party_id}"
 
 
 def party_fqdn(party_id: int, domain: str) -> str:

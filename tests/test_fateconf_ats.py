@@ -45,3 +45,27 @@ def test_ssl_multicert() -> None:
 def test_ats_bad_input(make: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()  # type: ignore[operator]
+
+
+def test_party_rule_routes_digits_only_to_exchange_services() -> None:
+    rule = ats.PartyRule("fate.org", "fate-exchange", "cluster.local")
+    assert ats.sni_yaml([ats.SniRoute("1.fate.org", "lb.example.net", 8443)], rule) == (
+        "sni:\n- fqdn: 1.fate.org\n  tunnel_route: lb.example.net:8443\n"
+        "- fqdn: '([0-9]{1,10}).fate.org$'\n  tunnel_route: party-$1.fate-exchange.svc.cluster.local:6651\n"
+    )
+    assert rule.host(9999) == "party-9999.fate-exchange.svc.cluster.local"
+    with pytest.raises(ValueError, match="namespace"):
+        ats.PartyRule("fate.org", "Fate_Exchange", "cluster.local")
+
+
+def test_party_services_split_ip_name_and_own_route() -> None:
+    routes = [ats.SniRoute("9999.fate.org", "192.0.2.9", 31000), ats.SniRoute("10000.fate.org", "lb.example.net", 6651),
+              ats.SniRoute("10001.fate.org", "lb.example.net", 8443)]
+    services, own = ats.party_services(routes, "fate.org")
+    assert [(s.name, s.address_type, s.port) for s in services] == [
+        ("party-10000", None, 6651), ("party-9999", "IPv4", 31000)]
+    assert own == [routes[2]]  # an ExternalName carries no port: this one keeps a tunnel_route of its own
+    files = ats.traffic_server_files(routes, rule=ats.PartyRule("fate.org", "x", "cluster.local"))
+    assert files["sni.yaml"].count("- fqdn:") == 2
+    assert "CONFIG proxy.config.hostdb.timeout INT 1\n" in files["records.config"]
+    assert "CONFIG proxy.config.srv_enabled INT 1\n" in files["records.config"]

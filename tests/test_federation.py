@@ -111,8 +111,19 @@ def test_exchange_routes_point_at_party_public_services(federation: dict[str, An
     party_b = federation["party-b"].run.outputs
     sni = exchange.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
     tls = party_b["endpoints"]["pulsarTls"]
-    assert f"- fqdn: 10000.fate.example.org\n  tunnel_route: {tls['host']}:{tls['port']}\n" in sni
     assert tls["host"] == "203.0.113.20"  # party-b is NodePort on its node address
+    # One static rule: `<digits>.<domain>` goes to the Service `party-<digits>` of the exchange namespace...
+    assert sni == ("sni:\n- fqdn: '([0-9]{1,10}).fate.example.org$'\n"
+                   "  tunnel_route: party-$1.fate-exchange.svc.cluster.local:6651\n")
+    # ...and party-b is that Service: its address and port, the port named for the SRV answer.
+    service = exchange.k8s_object("Service", "party-10000", "fate-exchange")
+    assert "selector" not in service["spec"]
+    assert service["spec"]["ports"] == [{"name": "tunnel", "port": tls["port"], "protocol": "TCP",
+                                         "targetPort": tls["port"]}]
+    endpoints = exchange.k8s_object("EndpointSlice", "party-10000", "fate-exchange")
+    assert endpoints["metadata"]["labels"]["kubernetes.io/service-name"] == "party-10000"
+    assert endpoints["endpoints"] == [{"addresses": [tls["host"]]}]
+    assert endpoints["ports"] == [{"name": "tunnel", "port": tls["port"], "protocol": "TCP"}]
     routes = exchange.k8s_object("ConfigMap", "nginx-route-table")["data"]["route_table.yaml"]
     assert f"host: {party_b['endpoints']['nginx']['host']}" in routes
 
@@ -179,8 +190,7 @@ def test_step_1_exchange_alone_reports_parties_pending() -> None:
     assert outputs["parties"] == {}
     assert [p["source"] for p in outputs["pendingParties"]] == [PARTY_A_REF, PARTY_B_REF]
     assert "pulumi up -s party-a" in outputs["pendingParties"][0]["reason"]
-    sni = run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
-    assert sni == "sni: []\n"
+    assert not [s for s in run.k8s_objects("Service") if s["metadata"]["name"].startswith("party-")]  # no route
 
 
 def test_step_0_party_before_exchange_awaits_exchange() -> None:
@@ -239,6 +249,7 @@ def test_csr_for_another_party_is_refused() -> None:
     assert "10000.fate.example.org" in entry["reason"] and "9999.fate.example.org" in entry["reason"]
     assert entry.get("certificatePem") is None
     assert "9999" not in run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
+    assert not [s for s in run.k8s_objects("Service") if s["metadata"]["name"] == "party-9999"]
     assert not [r for r in run.of_type("tls:index/locallySignedCert:LocallySignedCert") if "9999" in r.name]
 
 

@@ -42,7 +42,7 @@ from tests.support.pulsar_peer import (
 )
 from tests.support.pulumi_harness import PROJECT_DIR, render_federation, run_program, shipped_config, stack_ref
 from tests.support.tls_backends import TlsEchoBackend, round_trip, tls_client
-from tests.support.traffic_server import TrafficServer, traffic_server_installed
+from tests.support.traffic_server import ExchangeRoutes, TrafficServer, exchange_routes, traffic_server_installed
 
 DOMAIN = "fate.example.org"
 STACKS = {"party-a": 9999, "party-b": 10000, "party-c": 10001}
@@ -72,13 +72,13 @@ def three_party_project(folder: Path) -> Path:
     return folder
 
 
-def exchange_sni(project: Path, rendered: dict[str, Any], stacks: list[str]) -> str:
-    """sni.yaml of the exchange re-rendered with only `stacks` listed."""
+def exchange_sni(project: Path, rendered: dict[str, Any], stacks: list[str]) -> ExchangeRoutes:
+    """The routes (sni.yaml, party Services) of the exchange re-rendered with only `stacks` listed."""
     config = shipped_config("exchange", project)
     config["fate-federation:exchange"]["parties"] = [{"stack": stack_ref(s)} for s in stacks]
     run = run_program("exchange", config, stack_outputs={stack_ref(s): rendered[s].run.outputs for s in stacks},
                       project_dir=project)
-    return run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
+    return exchange_routes(run)
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +97,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                                          run.k8s_object("ConfigMap", "pulsar-config")["data"]["standalone.conf"],
                                          run.k8s_object("Secret", "pulsar-cert")["stringData"])
     sni = {"ab": exchange_sni(project, rendered, ["party-a", "party-b"]),
-           "abc": exchange.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"],
+           "abc": exchange_routes(exchange),
            "a": exchange_sni(project, rendered, ["party-a"])}
     server = TrafficServer(root / "exchange", config_files=exchange.k8s_object("ConfigMap", "traffic-server-config")["data"],
-                           sni_yaml=sni["ab"], cert_files=exchange.k8s_object("Secret", "traffic-server-cert")["stringData"],
+                           routes=sni["ab"], cert_files=exchange.k8s_object("Secret", "traffic-server-cert")["stringData"],
                            backends={f"{pid}.{DOMAIN}": b.ports.broker_tls for pid, b in brokers.items()})
     federation = Federation(brokers=brokers, exchange=server, ca_pem=exchange.outputs["caCertPem"], domain=DOMAIN)
     try:

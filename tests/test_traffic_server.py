@@ -2,12 +2,15 @@
 
 The program is run under the engine mocks (the only doubles: Pulumi engine and Kubernetes API); the
 files, certificates and the entry script that the exchange pod would run are then used as they are,
-with only the listen and backend addresses moved to loopback. Backends stand for party brokers and
-present the certificates the federation's stacks produced.
+with only the listen and backend addresses moved to loopback. Cluster DNS, which answers for the party
+Services the exchange stack renders, is a real DNS server on loopback (tests.support.loopback_dns)
+answering from those rendered Services. Backends stand for party brokers and present the certificates
+the federation's stacks produced.
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 import time
 from collections.abc import Iterator
@@ -16,14 +19,22 @@ from typing import Any
 
 import pytest
 
+from components.fateconf import ats
 from tests.support.peers import require_peer
 from tests.support.pulumi_harness import run_program, shipped_config
 from tests.support.tls_backends import TlsEchoBackend, round_trip, tls_client
-from tests.support.traffic_server import TrafficServer, free_port, traffic_server_installed
+from tests.support.traffic_server import (
+    ExchangeRoutes,
+    TrafficServer,
+    exchange_routes,
+    free_port,
+    traffic_server_installed,
+)
 
 PARTY_A_REF = "organization/fate-federation/party-a"
 PARTY_B_REF = "organization/fate-federation/party-b"
 DOMAIN = "fate.example.org"
+PARTY_B = f"10000.{DOMAIN}"
 
 
 @pytest.fixture
@@ -32,12 +43,11 @@ def federation(rendered_federation: dict[str, Any]) -> dict[str, Any]:
     return rendered_federation
 
 
-def exchange_files(run: Any) -> tuple[dict[str, str], str, dict[str, str]]:
-    """The ATS files exactly as the exchange's ConfigMaps and Secret hold them."""
+def exchange_files(run: Any) -> tuple[dict[str, str], ExchangeRoutes, dict[str, str]]:
+    """The ATS files exactly as the exchange's ConfigMaps and Secret hold them, and its party Services."""
     config = run.k8s_object("ConfigMap", "traffic-server-config")["data"]
-    sni = run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
     certs = run.k8s_object("Secret", "traffic-server-cert")["stringData"]
-    return config, sni, certs
+    return config, exchange_routes(run), certs
 
 
 def party_backend(federation: dict[str, Any], stack: str, party_id: int) -> TlsEchoBackend:
@@ -61,23 +71,30 @@ def exchange_with(parties: dict[str, Any]) -> Any:
 
 
 def start(tmp_path: Path, run: Any, backends: dict[int, TlsEchoBackend]) -> TrafficServer:
-    config, sni, certs = exchange_files(run)
-    server = TrafficServer(tmp_path / "ats", config_files=config, sni_yaml=sni, cert_files=certs,
+    config, routes, certs = exchange_files(run)
+    server = TrafficServer(tmp_path / "ats", config_files=config, routes=routes, cert_files=certs,
                            backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
     server.start()
     return server
 
 
-def wait_for_route(server: TrafficServer, name: str, ca: str, timeout: float = 30.0) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            with tls_client(server.listen_port, name, ca, timeout=2) as conn:
-                if round_trip(conn, b"ping"):
-                    return time.monotonic() - started
-        except (OSError, ssl.SSLError):
-            time.sleep(0.2)
-    raise AssertionError(f"route to {name} not live after {timeout} s:\n{server.logs()}")
+def live(server: TrafficServer, name: str, ca: str) -> bool:
+    """A new connection asking for `name` reaches a backend and round-trips."""
+    try:
+        with tls_client(server.listen_port, name, ca, timeout=2) as conn:
+            return bool(round_trip(conn, b"ping"))
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def wait_until_live(server: TrafficServer, name: str, ca: str, want: bool, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if live(server, name, ca) == want:
+            return
+        time.sleep(0.05)
+    state = "live" if want else "refused"
+    raise AssertionError(f"route to {name} not {state} after {timeout} s:\n{server.logs()}")
 
 
 def test_party_name_reaches_that_party_with_its_certificate(tmp_path: Path, federation: dict[str, Any],
@@ -101,37 +118,75 @@ def test_unknown_party_name_is_refused(tmp_path: Path, federation: dict[str, Any
     server = start(tmp_path, federation["exchange"].run, backends)
     try:
         before = sum(b.connections for b in backends.values())
-        with pytest.raises((ssl.SSLError, OSError)):
-            with tls_client(server.listen_port, f"12345.{DOMAIN}", ca) as conn:
-                round_trip(conn, b"hello")
+        # A party id of no party; names the rule must not match: another label, an extra label (a path to
+        # another namespace's Service), a suffix, a port smuggled into the name, the proxy's own name.
+        for name in (f"12345.{DOMAIN}", f"x.{DOMAIN}", f"kube-dns.kube-system.{DOMAIN}", f"1.9999.{DOMAIN}",
+                     f"9999.{DOMAIN}.evil.example", f"9999:22.{DOMAIN}", f"proxy.{DOMAIN}"):
+            with pytest.raises((ssl.SSLError, OSError)):
+                with tls_client(server.listen_port, name, ca) as conn:
+                    round_trip(conn, b"hello")
         assert sum(b.connections for b in backends.values()) == before  # no party was reached
+        # Traffic Server only ever asked for party Services of the exchange namespace (12345's, not there).
+        asked = {name for _, name in server.dns.queries}
+        assert asked and all(re.fullmatch(r"(_tunnel\._tcp\.)?party-12345\.fate-exchange\.svc\.cluster\.local", n)
+                             for n in asked), asked
     finally:
         server.stop()
 
 
-def test_added_party_goes_live_without_restart(tmp_path: Path, federation: dict[str, Any],
-                                               backends: dict[int, TlsEchoBackend]) -> None:
-    """Add party-b to the exchange config, re-render: the new route is live, the server was not restarted
-    and a tunnel opened before the change keeps working."""
+def test_party_added_and_removed_within_a_second_without_reload(
+        tmp_path: Path, federation: dict[str, Any], backends: dict[int, TlsEchoBackend]) -> None:
+    """Add party-b to the exchange config, re-render: its Service makes it live within 1 s, with no reload
+    and no restart; remove it again: new connections are refused within 2 s (1 s DNS answer lifetime plus
+    slack for a busy machine; the benchmark has the figures), while tunnels opened before either change
+    keep carrying data."""
     ca = federation["exchange"].run.outputs["caCertPem"]
     party_a = federation["party-a"].run.outputs
-    party_b = federation["party-b"].run.outputs
-    before = exchange_with({PARTY_A_REF: party_a})
-    server = start(tmp_path, before, backends)
+    only_a = exchange_with({PARTY_A_REF: party_a})
+    both = exchange_routes(exchange_with({PARTY_A_REF: party_a, PARTY_B_REF: federation["party-b"].run.outputs}))
+    assert both.sni_yaml == exchange_routes(only_a).sni_yaml  # the route list itself never changes
+    server = start(tmp_path, only_a, backends)
     try:
         pid = server.server_pid()
-        with pytest.raises((ssl.SSLError, OSError)):
-            with tls_client(server.listen_port, f"10000.{DOMAIN}", ca) as conn:
-                round_trip(conn, b"x")
+        assert not live(server, PARTY_B, ca)
+        tunnel_a = tls_client(server.listen_port, f"9999.{DOMAIN}", ca)
+        assert round_trip(tunnel_a, b"before") == b"9999:before"
+
+        server.update_routes(both)
+        wait_until_live(server, PARTY_B, ca, want=True, timeout=1.0)
+        tunnel_b = tls_client(server.listen_port, PARTY_B, ca)
+        assert round_trip(tunnel_b, b"joined") == b"10000:joined"
+
+        server.update_routes(exchange_routes(only_a))
+        wait_until_live(server, PARTY_B, ca, want=False, timeout=2.0)
+
+        assert round_trip(tunnel_a, b"after") == b"9999:after"
+        assert round_trip(tunnel_b, b"still") == b"10000:still"  # removing a party cuts no open tunnel
+        tunnel_a.close()
+        tunnel_b.close()
+        assert server.server_pid() == pid
+        assert "routes reloaded" not in (server.root / "entry.log").read_text()
+    finally:
+        server.stop()
+
+
+def test_party_with_its_own_route_is_reloaded_in_place(tmp_path: Path, federation: dict[str, Any],
+                                                       backends: dict[int, TlsEchoBackend]) -> None:
+    """A party the rule cannot reach through a Service (a host name and a port of its own: an ExternalName
+    carries no port) keeps a tunnel_route in sni.yaml; adding it reloads sni.yaml in place (traffic_ctl
+    under traffic_manager, about 5 s): the server keeps its PID and an open tunnel keeps working."""
+    ca = federation["exchange"].run.outputs["caCertPem"]
+    only_a = exchange_with({PARTY_A_REF: federation["party-a"].run.outputs})
+    server = start(tmp_path, only_a, backends)
+    try:
+        pid = server.server_pid()
         open_tunnel = tls_client(server.listen_port, f"9999.{DOMAIN}", ca)
         assert round_trip(open_tunnel, b"before") == b"9999:before"
-
-        after = exchange_with({PARTY_A_REF: party_a, PARTY_B_REF: party_b})
-        _, sni, _ = exchange_files(after)
-        assert "10000.fate.example.org" in sni
-        server.update_routes(sni)
-        wait_for_route(server, f"10000.{DOMAIN}", ca)
-
+        rule = ats.PartyRule(DOMAIN, "fate-exchange", "cluster.local")
+        own_route = ats.SniRoute(PARTY_B, "broker.party-b.example.net", 31500)
+        assert ats.party_services([own_route], DOMAIN) == ([], [own_route])
+        server.update_routes(ExchangeRoutes(ats.sni_yaml([own_route], rule), exchange_routes(only_a).parties))
+        wait_until_live(server, PARTY_B, ca, want=True, timeout=30.0)
         assert server.server_pid() == pid
         assert round_trip(open_tunnel, b"after") == b"9999:after"
         open_tunnel.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 from components.fateconf import ats
 from facts.versions import TRAFFIC_SERVER_IMAGE
 from tests.support.peers import require_peer
-from tests.support.traffic_server import TrafficServer
+from tests.support.traffic_server import ExchangeRoutes, TrafficServer
 
 
 def _self_signed(folder: Path) -> dict[str, str]:
@@ -32,7 +32,7 @@ def test_config_goes_where_the_image_reads_it(tmp_path: Path) -> None:
                  "run `bash scripts/install-traffic-server.sh`")
     files = ats.traffic_server_files([])
     sni = files.pop(ats.SNI_FILENAME)
-    server = TrafficServer(tmp_path / "ats", config_files=files, sni_yaml=sni,
+    server = TrafficServer(tmp_path / "ats", config_files=files, routes=ExchangeRoutes(sni, {}),
                            cert_files=_self_signed(tmp_path), backends={})
     del server.env["ATS_CONFIG_DIR"]  # as in the pod: nothing tells the script where the config goes
     try:

@@ -1,19 +1,25 @@
 """Apache Traffic Server as the federation's SNI router: records.config, sni.yaml, ssl_multicert.config,
-and the entry script that reloads routes in place.
+the party Services its one static rule reaches, and the entry script that reloads sni.yaml in place.
 
 Each party's Pulsar TLS stream is routed by the name it asks for (`<partyId>.<domain>`) with a
 `tunnel_route`: a blind tunnel, so TLS is not terminated and the party's broker presents its own
-certificate end to end. A route change is applied with `traffic_ctl config reload` under
-traffic_manager: open tunnels survive, no pod restarts (docs/exchange-reload.md).
+certificate end to end. ONE static rule (`PartyRule`) sends `<digits>.<domain>` to the Service
+`party-<digits>` in the exchange namespace; each routed party is such a Service (`PartyService`), so a
+party added or removed is a DNS answer that changes, live within 1 s without any reload
+(docs/exchange-reload.md). Only a party the rule cannot reach through a Service keeps a `tunnel_route`
+of its own, applied with `traffic_ctl config reload` under traffic_manager (about 5 s).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facts import ports
+from facts.names import PARTY_ROUTE_SERVICE_PREFIX, cluster_dns, party_route_service
+from specs.values import MAX_PARTY_ID
 
 TRAFFIC_SERVER_HOME = "/opt/trafficserver"
 CONFIG_DIR = f"{TRAFFIC_SERVER_HOME}/etc/trafficserver"
@@ -35,6 +41,13 @@ RELOAD_POLL_SECONDS = 0.2
 own share of a reload is a fixed cycle: traffic_manager pushes changed records to traffic_server every
 5 s (REC_REMOTE_SYNC_INTERVAL_MS, compiled in, ATS 9.2), so a route is live 0-5 s after
 `traffic_ctl config reload`, whatever records say; see docs/exchange-reload.md."""
+PARTY_PORT_NAME = "tunnel"
+"""The name of the port of every party Service. Traffic Server 9.2 with `proxy.config.srv_enabled` asks
+for the SRV record `_tunnel._tcp.<host>` before it dials a blind tunnel (measured on the real binary),
+and cluster DNS answers `_<port name>._tcp.<service>...` with the Service's port: so each party keeps
+its own port behind one rule."""
+DEFAULT_PARTY_PORT = ports.PULSAR_BROKER_TLS
+"""The port in the rule, dialled when no SRV answer comes (an ExternalName Service)."""
 FATE_CONNECT_PORTS = "443 6650-6700 30000-33000"
 """The ports KubeFATE's exchange admits; we add every routed backend port to them."""
 
@@ -61,6 +74,84 @@ class SniRoute:
             raise ValueError(f"SNI route {self.fqdn}: port {self.tunnel_port!r} is not 1..65535")
 
 
+@dataclass(frozen=True)
+class PartyRule:
+    """The one static route: `<party id>.<domain>` -> `party-<id>.<namespace>.svc.<cluster domain>`.
+
+    Traffic Server 9.2 turns an sni.yaml fqdn into a regular expression by escaping only `.` and
+    widening `*` (SSLSNIConfig.cc, set_glob_name), so the rule captures digits only, anchored at both
+    ends: a name with any other character, an extra label or a suffix matches no rule and the handshake
+    is refused. The captured party id can only ever name a Service `party-<digits>` of the exchange
+    namespace, which holds no other Service of that prefix: a client cannot steer a tunnel to any other
+    Service of the cluster (kube-system's included) nor to another port.
+    """
+
+    domain: str
+    namespace: str
+    cluster_domain: str
+
+    def __post_init__(self) -> None:
+        for what, value in (("domain", self.domain), ("cluster domain", self.cluster_domain)):
+            if not _FQDN.match(value):
+                raise ValueError(f"party rule: {what} {value!r} is not a DNS name like fate.example.org")
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", self.namespace):
+            raise ValueError(f"party rule: namespace {self.namespace!r} is not a DNS label")
+
+    @property
+    def fqdn(self) -> str:
+        return f"([0-9]{{1,{len(str(MAX_PARTY_ID))}}}).{self.domain}$"
+
+    @property
+    def tunnel_route(self) -> str:
+        return f"{cluster_dns(PARTY_ROUTE_SERVICE_PREFIX + '$1', self.namespace, self.cluster_domain)}:{DEFAULT_PARTY_PORT}"
+
+    def host(self, party_id: int) -> str:
+        """The name the rule dials for this party (the party Service's DNS name)."""
+        return cluster_dns(party_route_service(party_id), self.namespace, self.cluster_domain)
+
+
+@dataclass(frozen=True)
+class PartyService:
+    """A party as a Service of the exchange namespace, which makes the rule reach it.
+
+    An IP address becomes a Service without selector plus an EndpointSlice (port = the party's port, so
+    the SRV answer carries it); a host name becomes an ExternalName Service (a CNAME, no port: the rule's
+    DEFAULT_PARTY_PORT)."""
+
+    party_id: int
+    address: str
+    port: int
+
+    @property
+    def name(self) -> str:
+        return party_route_service(self.party_id)
+
+    @property
+    def address_type(self) -> str | None:
+        """`IPv4`/`IPv6` (EndpointSlice addressType), or None for a host name (ExternalName)."""
+        try:
+            return f"IPv{ipaddress.ip_address(self.address).version}"
+        except ValueError:
+            return None
+
+
+def party_services(routes: Sequence[SniRoute], domain: str) -> tuple[list[PartyService], list[SniRoute]]:
+    """Split the routes: parties the rule reaches through a Service, and parties that keep a tunnel_route
+    of their own (a host name with a port other than DEFAULT_PARTY_PORT: an ExternalName carries no
+    port). Both lists sorted by name."""
+    services: list[PartyService] = []
+    own_routes: list[SniRoute] = []
+    for route in _sorted_unique(routes):
+        label, _, rest = route.fqdn.partition(".")
+        service = PartyService(int(label), route.tunnel_host, route.tunnel_port) \
+            if rest == domain and label.isdigit() else None
+        if service is None or (service.address_type is None and route.tunnel_port != DEFAULT_PARTY_PORT):
+            own_routes.append(route)
+        else:
+            services.append(service)
+    return services, own_routes
+
+
 def _sorted_unique(routes: Sequence[SniRoute]) -> list[SniRoute]:
     seen: dict[str, SniRoute] = {}
     for route in routes:
@@ -70,14 +161,17 @@ def _sorted_unique(routes: Sequence[SniRoute]) -> list[SniRoute]:
     return [seen[name] for name in sorted(seen)]
 
 
-def sni_yaml(routes: Sequence[SniRoute]) -> str:
-    """sni.yaml: one `tunnel_route` per party. An empty federation is a valid, empty route list."""
+def sni_yaml(routes: Sequence[SniRoute], rule: PartyRule | None = None) -> str:
+    """sni.yaml: a `tunnel_route` for each route given, then the party rule (Traffic Server takes the
+    first entry that matches). No route and no rule is a valid, empty route list."""
     entries = _sorted_unique(routes)
-    if not entries:
+    if not entries and rule is None:
         return "sni: []\n"
     body = "".join(
         f"- fqdn: {r.fqdn}\n  tunnel_route: {r.tunnel_host}:{r.tunnel_port}\n" for r in entries
     )
+    if rule is not None:
+        body += f"- fqdn: '{rule.fqdn}'\n  tunnel_route: {rule.tunnel_route}\n"
     return "sni:\n" + body
 
 
@@ -117,7 +211,23 @@ def records_config(*, tls_port: int = TLS_PORT, connect_port_list: str = FATE_CO
         ("proxy.config.crash_log_helper", "STRING", "NULL"),
         ("proxy.config.log.logging_enabled", "INT", "0"),
     ]
-    return "".join(f"CONFIG {name} {kind} {value}\n" for name, kind, value in records)
+    return "".join(f"CONFIG {name} {kind} {value}\n" for name, kind, value in records) + _DNS_RECORDS
+
+
+_DNS_RECORDS = """\
+# Parties are names: the party rule dials `party-<id>.<exchange namespace>.svc.<cluster domain>`, so a party
+# added or removed is a DNS answer that changes (docs/exchange-reload.md). Ask SRV first (the party's port);
+# never expand a name with the pod's search list; keep an answer 1 s at most (the least Traffic Server 9.2
+# keeps one: HostDB clamps TTLs to >= 1 s, counted in whole seconds) so a removed party is refused and a new
+# one reached within 1 s; keep no failed lookup (fail.timeout 0: a name not there yet is asked again on the
+# next connection) and never serve an expired answer.
+CONFIG proxy.config.srv_enabled INT 1
+CONFIG proxy.config.dns.search_default_domains INT 0
+CONFIG proxy.config.hostdb.ttl_mode INT 1
+CONFIG proxy.config.hostdb.timeout INT 1
+CONFIG proxy.config.hostdb.fail.timeout INT 0
+CONFIG proxy.config.hostdb.serve_stale_for INT 0
+"""
 
 
 def ssl_multicert_config(cert_name: str = CERT_FILE, key_name: str = KEY_FILE) -> str:
@@ -133,9 +243,11 @@ def ip_allow_yaml() -> str:
     )
 
 
-def traffic_server_files(routes: Sequence[SniRoute], *, tls_port: int = TLS_PORT,
+def traffic_server_files(routes: Sequence[SniRoute], *, rule: PartyRule | None = None, tls_port: int = TLS_PORT,
                          cert_dir: str = CERT_DIR) -> dict[str, str]:
-    """Every file the exchange's Traffic Server reads, filename -> content."""
+    """Every file the exchange's Traffic Server reads, filename -> content. With a rule, sni.yaml holds
+    it plus only the routes the rule cannot reach (party_services); without, one route per party."""
+    own_routes = party_services(routes, rule.domain)[1] if rule is not None else list(routes)
     files = {
         "records.config": records_config(tls_port=tls_port, connect_port_list=connect_ports(routes),
                                          cert_dir=cert_dir),
@@ -143,7 +255,7 @@ def traffic_server_files(routes: Sequence[SniRoute], *, tls_port: int = TLS_PORT
         "ip_allow.yaml": ip_allow_yaml(),
         "logging.yaml": "logging: {}\n",
         "strategies.yaml": "",
-        SNI_FILENAME: sni_yaml(routes),
+        SNI_FILENAME: sni_yaml(own_routes, rule),
     }
     files.update({name: "" for name in EMPTY_FILES})
     return files

@@ -2,9 +2,11 @@
 
 The files are exactly the ConfigMap/Secret data the exchange mounts; only the listen address and the
 backend addresses are rewritten to loopback (plus the few records a private, unprivileged sandbox needs,
-listed in SANDBOX_RECORDS). It runs through the exchange's own entry script (traffic_manager plus the
-route reload loop), and route changes are delivered the way kubelet delivers a ConfigMap update: an atomic
-swap of the `..data` symlink in the mounted directory.
+listed in SANDBOX_RECORDS, and the DNS server it asks). It runs through the exchange's own entry script
+(traffic_manager plus the route reload loop). A route change arrives the two ways it does in a cluster:
+the party Services the exchange stack renders become answers of a real DNS server on loopback
+(tests.support.loopback_dns, standing for cluster DNS), and sni.yaml is delivered the way kubelet
+delivers a ConfigMap update: an atomic swap of the `..data` symlink in the mounted directory.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from components.fateconf import ats
+from facts.labels import PARTY_ID_LABEL
+from tests.support.loopback_dns import LoopbackDns
 
 SANDBOX_RECORDS = (
     "CONFIG proxy.config.admin.user_id STRING #-1\n"          # run as the test's user (root in CI)
@@ -45,11 +51,36 @@ def traffic_server_installed() -> bool:
     return shutil.which("traffic_manager") is not None and shutil.which("traffic_ctl") is not None
 
 
-def rewrite_records(records: str, listen_port: int, cert_dir: Path) -> str:
+def rewrite_records(records: str, listen_port: int, cert_dir: Path, dns_port: int, resolv_conf: Path) -> str:
+    """Loopback listen address and certificates folder; DNS from the loopback server only (a resolv.conf
+    naming no server, so the machine's resolver is never asked)."""
     records = re.sub(r"(proxy\.config\.http\.server_ports STRING )\S+",
                      rf"\g<1>{listen_port}:ssl:ip-in=127.0.0.1", records)
     records = records.replace(ats.CERT_DIR, str(cert_dir))
-    return records + SANDBOX_RECORDS
+    return (records + SANDBOX_RECORDS + f"CONFIG proxy.config.dns.nameservers STRING 127.0.0.1:{dns_port}\n"
+            f"CONFIG proxy.config.dns.resolv_conf STRING {resolv_conf}\n")
+
+
+@dataclass(frozen=True)
+class ExchangeRoutes:
+    """What the exchange stack renders for routing: sni.yaml, and the name its party rule dials for
+    each party that is a Service (party fqdn -> that DNS name)."""
+
+    sni_yaml: str
+    parties: dict[str, str]
+
+
+def exchange_routes(run: Any) -> ExchangeRoutes:
+    """The routes of a rendered exchange run: its sni.yaml ConfigMap and its party Services."""
+    sni = run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"]
+    rule = re.search(r"^  tunnel_route: (\S*\$1\S*):\d+$", sni, re.MULTILINE)
+    parties = {}
+    for service in run.k8s_objects("Service"):
+        party_id = (service["metadata"].get("labels") or {}).get(PARTY_ID_LABEL)
+        if party_id and service["metadata"]["name"] == ats.party_route_service(int(party_id)):
+            assert rule, f"a party Service but no party rule in sni.yaml:\n{sni}"
+            parties[f"{party_id}.{run.outputs['domain']}"] = rule.group(1).replace("$1", party_id)
+    return ExchangeRoutes(sni, parties)
 
 
 def rewrite_routes(sni_yaml: str, backends: Mapping[str, int]) -> str:
@@ -89,7 +120,7 @@ class KubeletVolume:
 class TrafficServer:
     """The exchange's Traffic Server in a private folder, started by the exchange's own entry script."""
 
-    def __init__(self, root: Path, *, config_files: Mapping[str, str], sni_yaml: str,
+    def __init__(self, root: Path, *, config_files: Mapping[str, str], routes: ExchangeRoutes,
                  cert_files: Mapping[str, str], backends: Mapping[str, int],
                  poll_seconds: float = ats.RELOAD_POLL_SECONDS) -> None:
         self.root = root
@@ -100,12 +131,16 @@ class TrafficServer:
             (root / folder).mkdir(parents=True, exist_ok=True)
         for name, content in cert_files.items():
             (root / "certs" / name).write_text(content)
+        self.dns = LoopbackDns()
+        resolv_conf = root / "resolv.conf"
+        resolv_conf.write_text("# no nameserver: Traffic Server asks proxy.config.dns.nameservers only\n")
         files = dict(config_files)
-        files["records.config"] = rewrite_records(files["records.config"], self.listen_port, root / "certs")
+        files["records.config"] = rewrite_records(files["records.config"], self.listen_port, root / "certs",
+                                                  self.dns.port, resolv_conf)
         self.config_volume = KubeletVolume(root / "staged-config")
         self.config_volume.write(files)
         self.routes_volume = KubeletVolume(root / "staged-routes")
-        self.routes_volume.write({ats.SNI_FILENAME: rewrite_routes(sni_yaml, self.backends)})
+        self.update_routes(routes)
         layout = {"prefix": root, "exec_prefix": "/usr", "bindir": "/usr/bin", "sbindir": "/usr/sbin",
                   "sysconfdir": root / "etc", "datadir": root / "cache", "includedir": "/usr/include",
                   "libdir": "/usr/lib/trafficserver", "libexecdir": "/usr/lib/trafficserver/modules",
@@ -146,10 +181,14 @@ class TrafficServer:
         pids = out.stdout.split()
         return int(pids[0]) if pids else None
 
-    def update_routes(self, sni_yaml: str, backends: Mapping[str, int] | None = None) -> None:
-        """Deliver a new sni.yaml the way kubelet delivers a changed ConfigMap."""
+    def update_routes(self, routes: ExchangeRoutes, backends: Mapping[str, int] | None = None) -> None:
+        """Apply a re-rendered exchange: its party Services become the DNS answers at once (cluster DNS),
+        and sni.yaml is delivered the way kubelet delivers a changed ConfigMap (a no-op for the entry
+        script when it did not change)."""
         self.backends.update(backends or {})
-        self.routes_volume.write({ats.SNI_FILENAME: rewrite_routes(sni_yaml, self.backends)})
+        self.dns.set_names({host: self.backends[fqdn] for fqdn, host in routes.parties.items()
+                            if fqdn in self.backends})
+        self.routes_volume.write({ats.SNI_FILENAME: rewrite_routes(routes.sni_yaml, self.backends)})
 
     def logs(self) -> str:
         parts = []
@@ -160,6 +199,7 @@ class TrafficServer:
         return "\n".join(parts)
 
     def stop(self) -> None:
+        self.dns.close()
         if self.process is None:
             return
         session = self.process.pid
