@@ -1,12 +1,15 @@
-"""Time from a route change to the route being live on a REAL Traffic Server, where that time goes, and
-per-connection overhead.
+"""Time from a route change to the route being live on a REAL Traffic Server, both mechanisms side by
+side, where the reload's time goes, and per-connection overhead.
 
 The exchange is rendered (engine mocks) with party-a only, started in Debian's Traffic Server through the
-exchange's own entry script, then party-b's route is added and removed again by swapping the mounted
-ConfigMap directory the way kubelet does. Run side by side: the entry script's earlier 1 s poll and
-today's (ats.RELOAD_POLL_SECONDS). The split comes from Traffic Server's own logs: the swap to
-traffic_manager noticing the change (`User has changed config file`, i.e. our poll + traffic_ctl), and
-from there to traffic_server loading sni.yaml (traffic_manager's record push cycle).
+exchange's own entry script, then party-b is added and removed again, N times:
+- by name (now): the exchange's one static rule, party-b's Service created/deleted = its DNS answers
+  appearing/disappearing on a real DNS server on loopback (cluster DNS's place; tests.support.loopback_dns);
+- reload (before): party-b as a tunnel_route of its own in sni.yaml, swapped in the mounted ConfigMap
+  directory the way kubelet does and reloaded by the entry script (poll + `traffic_ctl config reload`).
+  Its split comes from Traffic Server's own logs: the swap to traffic_manager noticing the change
+  (`User has changed config file`), and from there to traffic_server loading sni.yaml (traffic_manager's
+  5 s record push cycle).
 Needs `traffic_server` (scripts/install-traffic-server.sh).
 Usage: .venv/bin/python benchmarks/bench_traffic_server_reload.py [--cycles N]
 """
@@ -29,7 +32,7 @@ sys.path.insert(0, str(PROJECT))
 from tests.support.pulumi_harness import render_federation, run_program, shipped_config  # noqa: E402
 from tests.support.tls_backends import TlsEchoBackend, round_trip, tls_client  # noqa: E402
 from components.fateconf import ats  # noqa: E402
-from tests.support.traffic_server import TrafficServer, free_port  # noqa: E402
+from tests.support.traffic_server import ExchangeRoutes, TrafficServer, exchange_routes, free_port  # noqa: E402
 
 DOMAIN = "fate.example.org"
 REFS = {"party-a": "organization/fate-federation/party-a", "party-b": "organization/fate-federation/party-b"}
@@ -41,10 +44,19 @@ def exchange_with(parties: dict) -> object:
     return run_program("exchange", config, stack_outputs=parties)
 
 
-def files(run: object) -> tuple[dict, str, dict]:
+def files(run: object) -> tuple[dict, ExchangeRoutes, dict]:
     return (run.k8s_object("ConfigMap", "traffic-server-config")["data"],  # type: ignore[attr-defined]
-            run.k8s_object("ConfigMap", "traffic-server-sni")["data"]["sni.yaml"],  # type: ignore[attr-defined]
+            exchange_routes(run),
             run.k8s_object("Secret", "traffic-server-cert")["stringData"])  # type: ignore[attr-defined]
+
+
+def own_route_routes(outputs: dict, with_b: bool) -> ExchangeRoutes:
+    """The reload mechanism: every party a tunnel_route of its own in sni.yaml, no party Service."""
+    routes = []
+    for party_id, stack in ((9999, "party-a"), (10000, "party-b"))[:2 if with_b else 1]:
+        tls = outputs[stack]["endpoints"]["pulsarTls"]
+        routes.append(ats.SniRoute(f"{party_id}.{DOMAIN}", tls["host"], int(tls["port"])))
+    return ExchangeRoutes(ats.sni_yaml(routes), {})
 
 
 def live(port: int, name: str, ca: str) -> bool:
@@ -60,7 +72,7 @@ def wait(predicate, timeout: float = 30.0) -> float:  # type: ignore[no-untyped-
     while time.perf_counter() - started < timeout:
         if predicate():
             return time.perf_counter() - started
-        time.sleep(0.05)
+        time.sleep(0.01)
     raise SystemExit(f"not reached within {timeout} s")
 
 
@@ -78,19 +90,20 @@ def stamps(path: Path, marker: str) -> list[float]:
     return times
 
 
-def run_cycles(poll: float, cycles: int, only_a: tuple, both: tuple, backends: dict, ca: str) -> dict[str, list[float]]:
-    server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=only_a[0], sni_yaml=only_a[1],
-                           cert_files=only_a[2], poll_seconds=poll,
+def run_cycles(cycles: int, config: tuple, only_a: ExchangeRoutes, both: ExchangeRoutes, backends: dict,
+               ca: str) -> dict[str, list[float]]:
+    server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=config[0], routes=only_a,
+                           cert_files=config[2],
                            backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
     server.start()
     result: dict[str, list[float]] = {"added": [], "removed": [], "noticed": [], "loaded": []}
     try:
         tunnel = tls_client(server.listen_port, f"9999.{DOMAIN}", ca)
         for _ in range(cycles):
-            for sni, key, want in ((both[1], "added", True), (only_a[1], "removed", False)):
+            for routes, key, want in ((both, "added", True), (only_a, "removed", False)):
                 now = datetime.datetime.now()
                 swapped = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
-                server.update_routes(sni)
+                server.update_routes(routes)
                 result[key].append(wait(lambda: live(server.listen_port, f"10000.{DOMAIN}", ca) == want))
                 noticed = [t for t in stamps(server.root / "log" / "manager.log", "User has changed config file")
                            if t >= swapped]
@@ -126,9 +139,12 @@ def main() -> None:
     only_a = files(exchange_with({REFS["party-a"]: outputs["party-a"]}))
     both = files(exchange_with({REFS[s]: outputs[s] for s in REFS}))
     try:
-        runs = {poll: run_cycles(poll, args.cycles, only_a, both, backends, ca)
-                for poll in (1.0, ats.RELOAD_POLL_SECONDS)}
-        server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=both[0], sni_yaml=both[1],
+        runs = {"by name: party Service + DNS, no reload (now)": run_cycles(args.cycles, only_a, only_a[1], both[1],
+                                                                           backends, ca),
+                f"reload: own tunnel_route, {ats.RELOAD_POLL_SECONDS:g} s poll + traffic_ctl (before)": run_cycles(
+                    args.cycles, only_a, own_route_routes(outputs, False), own_route_routes(outputs, True),
+                    backends, ca)}
+        server = TrafficServer(Path(tempfile.mkdtemp(prefix="ats-bench-")), config_files=both[0], routes=both[1],
                                cert_files=both[2], backends={f"{pid}.{DOMAIN}": b.port for pid, b in backends.items()})
         server.start()
         direct, proxied = [], []
@@ -141,16 +157,16 @@ def main() -> None:
                     times.append(time.perf_counter() - started)
         finally:
             server.stop()
-        print("Traffic Server (Debian trafficserver 9.2) under traffic_manager, routes swapped like kubelet swaps a "
-              "ConfigMap, reloaded by the exchange's entry script (poll + traffic_ctl config reload); a tunnel opened "
-              "before the first change carried data after every reload:")
-        for poll, result in runs.items():
-            label = "before (1 s poll)" if poll == 1.0 else f"now ({poll:g} s poll)"
+        print("Traffic Server (Debian trafficserver 9.2) under traffic_manager through the exchange's entry script, "
+              "party-b added and removed; a tunnel opened before the first change carried data after every change:")
+        for label, result in runs.items():
             print(f"  {label}:")
             print(f"    route added -> live:      {line(result['added'])}")
             print(f"    route removed -> refused: {line(result['removed'])}")
-            print(f"    swap -> traffic_manager notices (poll + traffic_ctl): {line(result['noticed'])}")
-            print(f"    traffic_manager -> traffic_server loads sni.yaml (its 5 s record push): {line(result['loaded'])}")
+            if result["noticed"]:
+                print(f"    swap -> traffic_manager notices (poll + traffic_ctl): {line(result['noticed'])}")
+                print(f"    traffic_manager -> traffic_server loads sni.yaml (its 5 s record push): "
+                      f"{line(result['loaded'])}")
         print(f"  new TLS connection + round trip: direct {statistics.median(direct) * 1000:.1f} ms, through "
               f"the exchange {statistics.median(proxied) * 1000:.1f} ms (median of 100 each)")
     finally:
