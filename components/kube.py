@@ -158,6 +158,9 @@ class DataVolume:
     sub_path: str | None = None
     """Mount this sub-directory of the volume at mount_path instead of its root, for images that initialise
     only an empty directory (a fresh filesystem has lost+found at its root; facts.images)."""
+    size_key: str = "the volume size"
+    """The config key the size comes from, named when the cluster refuses a size change
+    (stacks.live_claims)."""
 
 
 @dataclass(frozen=True)
@@ -200,12 +203,26 @@ class ModuleSpec:
     """The stack's secret key for the config checksum; required when a Secret's change rolls the pods."""
     await_timeout_seconds: int | None = None
     """The stack's `kubernetes.awaitTimeoutSeconds`; None keeps the provider's default wait."""
+    resize_claims: bool = False
+    """For a stack with a cluster: the claim template keeps its size from creation and each replica's claim
+    is patched to the volume size, so a size change grows the claims in place. Off (render mode: no claim
+    exists) the template carries the size, and a change re-renders the StatefulSet."""
 
 
 def workload_await(timeout_seconds: int | None) -> dict[str, str]:
     """The workload annotation that bounds the provider's readiness await; none keeps its default, so a
     stack without the setting renders the same manifests as before."""
     return {} if timeout_seconds is None else {AWAIT_TIMEOUT_ANNOTATION: str(timeout_seconds)}
+
+
+CLAIM_TEMPLATE_SIZE = "spec.volumeClaimTemplates[*].spec.resources.requests.storage"
+"""Ignored after creation: volumeClaimTemplates are immutable, so a changed size would replace the
+StatefulSet and still leave its existing claims at their size; the claims are patched instead."""
+
+
+def claim_names(volume: str, statefulset: str, replicas: int) -> list[str]:
+    """The claims a StatefulSet's controller creates from a claim template: `<template>-<set>-<ordinal>`."""
+    return [f"{volume}-{statefulset}-{ordinal}" for ordinal in range(replicas)]
 
 
 def service_ports(ports: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -334,8 +351,11 @@ class Module(pulumi.ComponentResource):
                     "persistent_volume_claim_retention_policy": {"when_deleted": retention, "when_scaled": "Retain"},
                     "pod_management_policy": "Parallel",
                 },
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self, ignore_changes=[CLAIM_TEMPLATE_SIZE] if spec.resize_claims else None),
             )
+            if claim_templates and spec.resize_claims:
+                self._resize_claims(name, spec, namespace)
         else:
             self.workload = k8s.apps.v1.Deployment(
                 name, metadata=metadata,
@@ -360,3 +380,17 @@ class Module(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"service": self.service.metadata.name})
+
+    def _resize_claims(self, name: str, spec: ModuleSpec, namespace: pulumi.Input[str]) -> None:
+        """Each replica's claim takes the volume size in place (server-side apply of the one field, taken
+        over from the StatefulSet controller that created the claim). After the StatefulSet, whose await
+        means the claims exist. Retained on destroy: the claims are, and they keep their size."""
+        assert spec.data is not None
+        for claim in claim_names(spec.data.name, spec.name, spec.replicas):
+            k8s.core.v1.PersistentVolumeClaimPatch(
+                f"{name}-{claim}",
+                metadata={"name": claim, "namespace": namespace,
+                          "annotations": {"pulumi.com/patchForce": "true"}},
+                spec={"resources": {"requests": {"storage": spec.data.size}}},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.workload], retain_on_delete=True),
+            )

@@ -19,3 +19,23 @@ def production_size_problem(volume_sizes: Mapping[str, str], resources: Mapping[
             return (f"resources.{module} is {cpu} CPU / {memory}; the production sizing needs at least "
                     f"{cpu_min} CPU and {memory_min} (raise it, or use sizing: dev)")
     return None
+
+
+def claim_size_problem(size_key: str, size: str, claim: str, live_request: str, storage_class: str | None,
+                       expandable: bool) -> str | None:
+    """Why an existing claim cannot take the configured size, or None (same size, or a growth Kubernetes
+    allows). Kubernetes never shrinks a claim, and grows one only through a StorageClass with
+    allowVolumeExpansion (the API server's PersistentVolumeClaimResize admission)."""
+    wanted, current = quantity_value(size), quantity_value(live_request)
+    if wanted < current:
+        return (f"{size_key} is {size}, but the volume claim {claim} already requests {live_request} and "
+                f"Kubernetes cannot shrink a volume: set {size_key} to {live_request} or more")
+    if wanted > current and not expandable:
+        refused = f"{size_key} is {size}, but the volume claim {claim} requests {live_request}"
+        if storage_class is None:
+            return (f"{refused} and has no StorageClass (a static volume), which Kubernetes cannot grow: "
+                    f"keep {size_key} at {live_request}")
+        return (f"{refused} and its StorageClass {storage_class} does not allow volume expansion: let the class grow "
+                f"volumes (`kubectl patch storageclass {storage_class} -p '{{\"allowVolumeExpansion\": true}}'`, if its "
+                f"driver supports expansion), or keep {size_key} at {live_request}")
+    return None

@@ -10,12 +10,14 @@ runs); the API server, controllers and scheduler are real. Assertions are on wha
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,23 +95,113 @@ def test_a_second_up_and_a_refresh_change_nothing(deployed: Deployed) -> None:
     assert "unchanged" in refreshed.stdout
 
 
-def test_a_size_change_replaces_the_statefulset_and_the_existing_claim_keeps_its_size(deployed: Deployed) -> None:
-    """volumeClaimTemplates are immutable: the real API server makes the provider replace the StatefulSet.
-    Kubernetes never resizes a StatefulSet's existing claims: the pod comes back on the same, smaller claim."""
+SIZE_KEY = "engine-federation:spoke.dataSize"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What `kubectl get` shows of a spoke's database, and what its stack's state holds."""
+
+    statefulset_uid: str
+    statefulset_generation: int
+    template_size: str
+    pod_uid: str
+    claim_uid: str
+    claim_request: str
+    state: list[tuple[str, str]]
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+"""How the state marks a secret value; its ciphertext gets a new nonce each time the state is written."""
+
+
+def _masked(value: Any) -> Any:
+    """State outputs with each secret's ciphertext replaced by a marker (the plaintexts are the same)."""
+    if isinstance(value, dict):
+        return "[secret]" if SECRET_SIGNATURE in value else {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _seen(deployed: Deployed, spoke: str) -> Seen:
     kube = deployed.kube
-    old_uid = kube.get("statefulset", "db", "-n", "spoke-b")["metadata"]["uid"]
-    claim_uid = kube.get("pvc", "data-db-0", "-n", "spoke-b")["metadata"]["uid"]
-    size = kube.get("pvc", "data-db-0", "-n", "spoke-b")["status"]["capacity"]["storage"]
-    assert size != "3Gi"
-    deployed.engine.set_config(deployed.project, "spoke-b", "spoke.dataSize", "3Gi")
-    changed = deployed.up("spoke-b")
-    assert "replaced" in changed.stdout, changed.stdout
-    statefulset = kube.get("statefulset", "db", "-n", "spoke-b")
-    assert statefulset["metadata"]["uid"] != old_uid
-    assert statefulset["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "3Gi"
-    wait_for("spoke-b/db-0 Ready again", lambda: _ready(kube, "spoke-b") == ["db-0"])
-    claim = kube.get("pvc", "data-db-0", "-n", "spoke-b")
-    assert (claim["metadata"]["uid"], claim["status"]["capacity"]["storage"]) == (claim_uid, size)
+    statefulset = kube.get("statefulset", "db", "-n", spoke)
+    claim = kube.get("pvc", "data-db-0", "-n", spoke)
+    return Seen(
+        statefulset["metadata"]["uid"], statefulset["metadata"]["generation"],
+        statefulset["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        kube.get("pod", "db-0", "-n", spoke)["metadata"]["uid"],
+        claim["metadata"]["uid"], claim["spec"]["resources"]["requests"]["storage"],
+        sorted((r["urn"], json.dumps(_masked(r.get("outputs")), sort_keys=True))
+               for r in deployed.engine.resources(deployed.project, spoke)))
+
+
+def _allow_expansion(kube: Cluster, allowed: bool) -> None:
+    kube.kubectl("patch", "storageclass", cluster.STORAGE_CLASS, "-p", json.dumps({"allowVolumeExpansion": allowed}))
+
+
+def test_a_growth_the_storage_class_does_not_allow_fails_before_anything_changes(deployed: Deployed) -> None:
+    """The embedded cluster's class (like many) has no allowVolumeExpansion: the API server's
+    PersistentVolumeClaimResize admission would refuse the claim's patch. The program reads the claim and
+    its class first and stops naming the size key, the class and the fix; nothing in the cluster or in
+    the stack's state changed."""
+    kube = deployed.kube
+    _allow_expansion(kube, False)
+    before = _seen(deployed, "spoke-a")
+    assert before.claim_request == "1Gi"
+    deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "2Gi")
+    try:
+        failed = deployed.up("spoke-a", check=False)
+    finally:
+        deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "1Gi")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert f"{SIZE_KEY} is 2Gi, but the volume claim spoke-a/data-db-0 requests 1Gi" in output, output
+    assert f"its StorageClass {cluster.STORAGE_CLASS} does not allow volume expansion" in output, output
+    assert f"kubectl patch storageclass {cluster.STORAGE_CLASS}" in output, output
+    assert _seen(deployed, "spoke-a") == before
+
+
+def test_a_size_growth_resizes_the_claim_in_place(deployed: Deployed) -> None:
+    """1Gi -> 2Gi with a class that allows expansion: `up` patches the claim (server-side apply of its
+    storage request) instead of replacing the StatefulSet (volumeClaimTemplates are immutable, their size
+    is fixed at creation): the StatefulSet keeps its uid and generation and the pod is not rolled. The
+    claim's status.capacity is the volume driver's to raise; kwok's simulated volumes have no resizer, so
+    only the request is asserted (docs/operations.md)."""
+    kube = deployed.kube
+    _allow_expansion(kube, True)
+    before = _seen(deployed, "spoke-a")
+    deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "2Gi")
+    grown = deployed.up("spoke-a")
+    assert "replaced" not in grown.stdout, grown.stdout
+    after = _seen(deployed, "spoke-a")
+    assert after.claim_request == "2Gi"
+    assert (after.claim_uid, after.statefulset_uid, after.statefulset_generation, after.pod_uid) == (
+        before.claim_uid, before.statefulset_uid, before.statefulset_generation, before.pod_uid)
+    assert after.template_size == "1Gi"  # what a new replica's claim starts with, before its patch
+    assert _ready(kube, "spoke-a") == ["db-0"]
+    deployed.up("spoke-a", "--expect-no-changes")
+
+
+def test_a_shrink_fails_before_anything_changes(deployed: Deployed) -> None:
+    """Kubernetes never shrinks a claim: `up` (and `preview`) stop naming the size key and the smallest
+    size, before any resource is registered; the claim and the state are as they were."""
+    before = _seen(deployed, "spoke-a")
+    assert before.claim_request == "2Gi"
+    deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "1Gi")
+    try:
+        failed = deployed.up("spoke-a", check=False)
+        previewed = deployed.engine.run(deployed.project, "spoke-a", "preview", check=False)
+    finally:
+        deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "2Gi")
+    for result in (failed, previewed):
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        assert (f"{SIZE_KEY} is 1Gi, but the volume claim spoke-a/data-db-0 already requests 2Gi and Kubernetes "
+                f"cannot shrink a volume: set {SIZE_KEY} to 2Gi or more") in output, output
+    assert _seen(deployed, "spoke-a") == before
+    deployed.up("spoke-a", "--expect-no-changes")
 
 
 def test_the_api_server_down_fails_up_clearly_and_the_next_up_converges(deployed: Deployed) -> None:
