@@ -23,13 +23,18 @@ def public_service(
     name: str, *, service_name: str, module: str, instance: str, namespace: pulumi.Input[str],
     ports: Mapping[str, int], exposure_type: ExposureType,
     annotations: Mapping[str, str] | None, opts: pulumi.ResourceOptions,
+    node_ports: Mapping[str, int | None] | None = None,
 ) -> k8s.core.v1.Service:
-    """A Service other parties reach (LoadBalancer, or NodePort on a node address)."""
+    """A Service other parties reach (LoadBalancer, or NodePort on a node address). `node_ports`: port name ->
+    a fixed node port (exposure.nodePorts); a port without one gets a free node port from Kubernetes."""
+    fixed = {port: number for port, number in (node_ports or {}).items() if number is not None}
     return k8s.core.v1.Service(
         name,
         metadata={"name": service_name, "namespace": namespace, "labels": labels(module, instance),
                   "annotations": dict(annotations or {})},
-        spec={"type": exposure_type, "selector": selector(module, instance), "ports": service_ports(ports)},
+        spec={"type": exposure_type, "selector": selector(module, instance),
+              "ports": [{**entry, "node_port": fixed[entry["name"]]} if entry["name"] in fixed else entry
+                        for entry in service_ports(ports)]},
         opts=opts,
     )
 

@@ -367,6 +367,7 @@ class FateCluster(pulumi.ComponentResource):
             f"{self._name}-nginx-public", service_name=names.NGINX_SERVICE, module="nginx", instance=self._instance,
             namespace=self.namespace, ports=nginx_ports, exposure_type=exposure.type,
             annotations=exposure.load_balancer_annotations, opts=self._child,
+            node_ports={"http": exposure.node_ports.nginx_http, "grpc": exposure.node_ports.nginx_grpc},
         )
         node_port = exposure.type == "NodePort"
         self.nginx_host = service_address(nginx, exposure.type, exposure.node_address, self._dns(names.NGINX_SERVICE))
@@ -416,6 +417,7 @@ class FateCluster(pulumi.ComponentResource):
             f"{self._name}-pulsar-public", service_name=names.PULSAR_PUBLIC_SERVICE, module="pulsar",
             instance=self._instance, namespace=self.namespace, ports={"tls-port": ports.PULSAR_BROKER_TLS},
             exposure_type=exposure.type, annotations=exposure.load_balancer_annotations, opts=self._child,
+            node_ports={"tls-port": exposure.node_ports.pulsar_tls},
         )
         self.pulsar_tls_host = service_address(public, exposure.type, exposure.node_address,
                                                self._dns(names.PULSAR_PUBLIC_SERVICE))

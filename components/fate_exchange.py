@@ -117,14 +117,16 @@ class FateExchange(pulumi.ComponentResource):
         ), self.namespace, instance, opts=module_opts)
 
         public = {}
-        for service, module, service_ports in (
-            (TRAFFIC_SERVER_SERVICE, "traffic-server", {"tls": ports.TRAFFIC_SERVER_TLS}),
-            (EXCHANGE_NGINX_SERVICE, "nginx", nginx_ports),
+        fixed = exposure.node_ports
+        for service, module, service_ports, node_ports in (
+            (TRAFFIC_SERVER_SERVICE, "traffic-server", {"tls": ports.TRAFFIC_SERVER_TLS},
+             {"tls": fixed.traffic_server_tls}),
+            (EXCHANGE_NGINX_SERVICE, "nginx", nginx_ports, {"http": fixed.nginx_http, "grpc": fixed.nginx_grpc}),
         ):
             public[service] = public_service(
                 f"{name}-{service}-public", service_name=service, module=module, instance=instance,
                 namespace=self.namespace, ports=service_ports, exposure_type=exposure.type,
-                annotations=exposure.load_balancer_annotations, opts=module_opts,
+                annotations=exposure.load_balancer_annotations, opts=module_opts, node_ports=node_ports,
             )
         dns = {s: cluster_dns(s, config.namespace, config.cluster_domain) for s in public}
         self.traffic_server_host = service_address(public[TRAFFIC_SERVER_SERVICE], exposure.type,

@@ -22,3 +22,6 @@ HDFS_DATANODE_HTTP = 9864
 KUBEFATE_HTTP = 8080
 MARIADB = 3306
 TRAFFIC_SERVER_TLS = 443
+NODE_PORT_RANGE = (30000, 32767)
+"""Kubernetes' default service node port range (kube-apiserver --service-node-port-range): a fixed
+`exposure.nodePorts` value must lie in the cluster's range."""

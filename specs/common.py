@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from facts import ports
 from specs.user_yaml import UserYamlError, load_user_yaml
-from specs.values import AnnotationKey, AwaitTimeoutSeconds, Host, Model, Port
+from specs.values import AnnotationKey, AwaitTimeoutSeconds, Host, Model, NodePort, Port
 
 ExposureType = Literal["LoadBalancer", "NodePort", "ClusterIP"]
 
@@ -49,6 +49,27 @@ def kubeconfig_problem(text: str) -> str | None:
     return None
 
 
+PARTY_NODE_PORTS = ("nginxHttp", "nginxGrpc", "pulsarTls")
+EXCHANGE_NODE_PORTS = ("nginxHttp", "nginxGrpc", "trafficServerTls")
+
+
+class NodePorts(Model):
+    """Fixed node ports of the public Services when `exposure.type` is NodePort (e.g. to open them in a
+    firewall); each one unset is picked by Kubernetes from the free ones. A party has nginxHttp, nginxGrpc and
+    pulsarTls; the exchange has nginxHttp, nginxGrpc and trafficServerTls. A port another Service of the
+    cluster already holds is refused before anything is created (stacks/node_ports.py)."""
+
+    nginx_http: NodePort | None = None
+    nginx_grpc: NodePort | None = None
+    pulsar_tls: NodePort | None = None
+    traffic_server_tls: NodePort | None = None
+
+    def fixed(self) -> dict[str, int]:
+        """camelCase key -> port, for the ones set."""
+        return {field.alias or name: value for name, field in type(self).model_fields.items()
+                if (value := getattr(self, name)) is not None}
+
+
 class Exposure(Model):
     """How a party's or the exchange's public endpoints are reached from other parties.
 
@@ -58,6 +79,28 @@ class Exposure(Model):
     type: ExposureType = "LoadBalancer"
     node_address: Host | None = None
     load_balancer_annotations: dict[AnnotationKey, str] = {}
+    node_ports: NodePorts = NodePorts()
+
+    @model_validator(mode="after")
+    def _node_ports_for_node_port(self) -> Exposure:
+        fixed = self.node_ports.fixed()
+        if fixed and self.type != "NodePort":
+            raise ValueError(f"nodePorts are fixed node ports of a NodePort exposure, but type is {self.type}: set "
+                             "type: NodePort, or remove nodePorts")
+        ports = list(fixed.values())
+        repeated = sorted({key for key, port in fixed.items() if ports.count(port) > 1})
+        if repeated:
+            raise ValueError(f"nodePorts gives {' and '.join(repeated)} the same port {fixed[repeated[0]]}: each "
+                             "Service port needs its own node port")
+        return self
+
+    def node_port_problem(self, own: tuple[str, ...], role: str) -> str | None:
+        """A fixed node port this role has no Service for (`own`: its nodePorts keys), or None."""
+        foreign = sorted(set(self.node_ports.fixed()) - set(own))
+        if foreign:
+            return (f"nodePorts.{foreign[0]} is not a port of {role}: its node ports are "
+                    f"{', '.join(own)}: remove it")
+        return None
 
     @model_validator(mode="after")
     def _node_address_for_node_port(self) -> Exposure:

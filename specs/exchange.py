@@ -8,7 +8,7 @@ from pydantic import model_validator
 
 from facts.names import CLUSTER_DOMAIN
 from facts.versions import DEFAULT_FATE_VERSION, TRAFFIC_SERVER_IMAGE
-from specs.common import Exposure, StaticEndpoint, StaticNginx
+from specs.common import EXCHANGE_NODE_PORTS, Exposure, StaticEndpoint, StaticNginx
 from specs.errors import config_key
 from specs.federation import fate_mismatch, party_id_problem, same_fate_generation
 from specs.values import (
@@ -84,6 +84,13 @@ class ExchangeConfig(Model):
     pki: Pki = Pki()
     cluster_domain: DnsName = CLUSTER_DOMAIN
     """The cluster's DNS domain (kubelet clusterDomain), for in-cluster addresses."""
+
+    @model_validator(mode="after")
+    def _own_node_ports(self) -> ExchangeConfig:
+        problem = self.exposure.node_port_problem(EXCHANGE_NODE_PORTS, "the exchange")
+        if problem:
+            raise ValueError(f"exposure.{problem}")
+        return self
 
     @model_validator(mode="after")
     def _unique_members(self) -> ExchangeConfig:

@@ -10,7 +10,7 @@ from facts import ports
 from facts.names import CLUSTER_DOMAIN, FATEBOARD_SERVICE, default_party_namespace
 from facts.sizing import Sizing
 from facts.versions import DEFAULT_FATE_VERSION, is_fate_2
-from specs.common import Exposure, StaticEndpoint, StaticNginx
+from specs.common import PARTY_NODE_PORTS, Exposure, StaticEndpoint, StaticNginx
 from specs.errors import config_key
 from specs.jobs import JobConfig, VerificationConfig, repeated_job_names
 from specs.sizing import production_size_problem
@@ -224,6 +224,13 @@ class PartyConfig(Model):
         if duplicates:
             raise ValueError(f"job names must be unique; repeated: {', '.join(duplicates)}")
         return jobs
+
+    @model_validator(mode="after")
+    def _own_node_ports(self) -> PartyConfig:
+        problem = self.exposure.node_port_problem(PARTY_NODE_PORTS, "a party")
+        if problem:
+            raise ValueError(f"exposure.{problem}")
+        return self
 
     @model_validator(mode="after")
     def _kubefate_has_its_own_namespace(self) -> PartyConfig:

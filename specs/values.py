@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from facts.ports import NODE_PORT_RANGE
 from facts.sizing import quantity_value
 from facts.versions import SUPPORTED_FATE_VERSIONS, check_registry, check_version
 
@@ -260,6 +261,7 @@ Port = Annotated[int, Field(ge=MIN_PORT, le=MAX_PORT)]
 PositiveCount = Annotated[int, Field(ge=1)]
 ReplicaCount = Annotated[int, count_checker(MAX_REPLICAS)]
 ValidityHours = Annotated[int, count_checker(MAX_VALIDITY_HOURS)]
+NodePort = Annotated[int, whole_number_checker(*NODE_PORT_RANGE, example="30443")]
 AwaitTimeoutSeconds = Annotated[int, whole_number_checker(MIN_AWAIT_TIMEOUT_SECONDS, MAX_AWAIT_TIMEOUT_SECONDS,
                                                           example="600, in seconds")]
 

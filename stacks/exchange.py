@@ -17,6 +17,7 @@ from specs.loading import StackSecrets, StackSettings
 from stacks import contract
 from stacks.contract import PKI_OWN
 from stacks.namespaces import check_namespaces, exchange_namespaces
+from stacks.node_ports import check_node_ports, exchange_node_ports
 from stacks.provider import kubernetes_provider, plugin_gate
 
 
@@ -128,6 +129,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     assert config is not None
     members, pending = await read_members(config)
     await check_namespaces(exchange_namespaces(config), settings.kubernetes, secrets.kubeconfig)
+    await check_node_ports(exchange_node_ports(config), settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider("exchange", settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate("exchange"))
     exchange, routes, ca_cert = deploy_exchange(config, members, pending, pulumi.ResourceOptions(provider=provider),

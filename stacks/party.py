@@ -29,6 +29,7 @@ from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
 from stacks.namespaces import check_namespaces, party_namespaces
+from stacks.node_ports import check_node_ports, party_node_ports
 from stacks.provider import kubernetes_provider, plugin_gate
 
 
@@ -261,6 +262,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
                                "exchange.static.certificatePem to the certificate they sign for it")
     name = f"party-{party.party_id}"
     await check_namespaces(party_namespaces(party), settings.kubernetes, secrets.kubeconfig)
+    await check_node_ports(party_node_ports(party), settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider(name, settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate(name))
     opts = pulumi.ResourceOptions(provider=provider)

@@ -129,3 +129,36 @@ def test_a_namespace_that_exists_with_another_owner_is_refused_before_anything_c
     engine.run(setup.project, "spoke-owned", "up")
     assert kube.get("statefulset", "db", "-n", "spoke-owned")["status"].get("readyReplicas") == 1
     assert kube.get("configmap", "not-ours", "-n", "spoke-owned")["data"] == {"owner": "someone-else"}
+
+
+def test_a_node_port_another_service_holds_is_refused_before_anything_changes(setup: Setup) -> None:
+    """A NodePort Service of someone else holds 30443 (the API server refuses a second Service on it:
+    "provided port is already allocated", which `up` would hit after the namespace and the workload were
+    applied). The hub fixing 30443 (as exposure.nodePorts does for the stacks) stops in `preview` and `up`
+    before anything is created, naming its key, the holder and the fix; with a free port it converges,
+    and its own Service keeps the port on the next run."""
+    kube, engine = setup.kube, setup.engine
+    kube.kubectl("create", "namespace", "someone-else")
+    kube.kubectl("create", "service", "nodeport", "theirs", "--tcp=443:443", "--node-port=30443", "-n", "someone-else")
+    clash = kube.kubectl("create", "service", "nodeport", "second", "--tcp=443:443", "--node-port=30443",
+                         "-n", "someone-else", check=False)
+    assert "provided port is already allocated" in clash.stderr  # what the API server says on its own
+    engine.init_stack(setup.project, "hub-np", {
+        "kubernetes.context": cluster.DEFAULT_CONTEXT,
+        "role": "hub", "hub": {"domain": "np.example.org", "namespace": "hub-np", "nodePort": 30443}})
+    for action in ("preview", "up"):
+        refused = engine.run(setup.project, "hub-np", action, check=False)
+        output = refused.stdout + refused.stderr
+        assert refused.returncode != 0, output
+        assert ("engine-federation:hub.nodePort: node port 30443 is already allocated to the Service "
+                f"someone-else/theirs in context {cluster.DEFAULT_CONTEXT}") in output, output
+        assert "pulumi config set --path hub.nodePort <port>" in output
+        assert "Traceback" not in output
+    assert kube.kubectl("get", "namespace", "hub-np", check=False).returncode != 0
+    assert [r["type"] for r in engine.resources(setup.project, "hub-np") if r["type"].startswith("kubernetes:")] == []
+
+    engine.set_config(setup.project, "hub-np", "hub.nodePort", 30444)
+    engine.run(setup.project, "hub-np", "up")
+    ports = kube.get("service", "gateway-public", "-n", "hub-np")["spec"]["ports"]
+    assert [(p["name"], p["nodePort"]) for p in ports] == [("https", 30444)]
+    engine.run(setup.project, "hub-np", "up", "--expect-no-changes")
