@@ -1,12 +1,10 @@
 """A volume size change checked against existing claims (stacks.live_claims, specs.sizing.claim_size_problem).
 
-The rule and the kubeconfig reading are checked here without a cluster; tests/test_engine_cluster.py
+The rule, the claims a spec plans and the skip without a cluster are checked here; tests/test_engine_cluster.py
 proves the whole check under the real engine against the embedded cluster's real API server.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,7 +13,7 @@ from components.kube import DataVolume, ModuleSpec, claim_names
 from specs.common import KubernetesConfig
 from specs.sizing import claim_size_problem
 from stacks import live_claims
-from stacks.live_claims import CannotRead, PlannedClaim, check_claim_sizes, cluster_client, planned_claims
+from stacks.live_claims import PlannedClaim, planned_claims, refuse_impossible_sizes
 
 KEY = "fate-federation:party.persistence.sizes.mysql"
 
@@ -58,58 +56,18 @@ def test_planned_claims_are_the_statefulset_controllers_names_for_each_replica()
 
 def test_render_mode_reads_no_cluster() -> None:
     render = KubernetesConfig(render_yaml_to_directory="/tmp/manifests")
-    check_claim_sizes([PlannedClaim("ns", "data-db-0", "1Gi", KEY)], render)  # no kubeconfig needed
-
-
-def _kubeconfig(server: str, user: dict[str, object], name: str = "c") -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "Config", "current-context": name,
-            "clusters": [{"name": name, "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
-            "users": [{"name": name, "user": user}],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}]}
-
-
-def test_the_client_uses_the_stacks_context_and_its_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = tmp_path / "first"
-    second = tmp_path / "second"
-    first.write_text(yaml.safe_dump(_kubeconfig("https://127.0.0.1:6443", {"token": "one"}, "one")))
-    second.write_text(yaml.safe_dump(_kubeconfig("https://127.0.0.1:7443", {"token": "two"}, "two")))
-    monkeypatch.setenv("KUBECONFIG", f"{first}:{second}")
-    with cluster_client(KubernetesConfig(context="two"), None) as client:
-        assert (str(client.base_url), client.headers["Authorization"]) == ("https://127.0.0.1:7443", "Bearer two")
-    with cluster_client(KubernetesConfig(), None) as client:  # the first file's current context
-        assert str(client.base_url) == "https://127.0.0.1:6443"
-    with pytest.raises(CannotRead, match="no context 'three'"):
-        with cluster_client(KubernetesConfig(context="three"), None):
-            pass
-
-
-def test_the_secret_kubeconfig_wins_over_the_ambient_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KUBECONFIG", "/nonexistent")
-    text = yaml.safe_dump(_kubeconfig("https://127.0.0.1:8443", {"token": "secret"}))
-    with cluster_client(KubernetesConfig(), text) as client:
-        assert str(client.base_url) == "https://127.0.0.1:8443"
+    refuse_impossible_sizes([PlannedClaim("ns", "data-db-0", "1Gi", KEY)], render)  # no kubeconfig needed
 
 
 def test_an_unreachable_cluster_skips_the_check_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """The provider reports an unreachable cluster in its own words; the check only warns."""
     warnings: list[str] = []
     monkeypatch.setattr(live_claims.pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
-    text = yaml.safe_dump(_kubeconfig("https://127.0.0.1:1", {"token": "t"}))  # nothing listens on port 1
-    check_claim_sizes([PlannedClaim("ns", "data-db-0", "1Gi", KEY)], KubernetesConfig(), text)
-    assert len(warnings) == 1 and warnings[0].startswith("volume sizes not checked against the cluster's claims")
-
-
-def test_legacy_auth_providers_are_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = yaml.safe_dump(_kubeconfig("https://127.0.0.1:8443", {"auth-provider": {"name": "gcp"}}))
-    with pytest.raises(CannotRead, match="authenticates in a way"):
-        with cluster_client(KubernetesConfig(), text):
-            pass
-
-
-def test_an_exec_plugins_token_is_used(tmp_path: Path) -> None:
-    plugin = tmp_path / "plugin.sh"
-    plugin.write_text("#!/bin/sh\necho '{\"kind\":\"ExecCredential\",\"status\":{\"token\":\"from-exec\"}}'\n")
-    plugin.chmod(0o700)
-    text = yaml.safe_dump(_kubeconfig("https://127.0.0.1:8443", {"exec": {"command": str(plugin)}}))
-    with cluster_client(KubernetesConfig(), text) as client:
-        assert client.headers["Authorization"] == "Bearer from-exec"
+    text = yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "c", "user": {"token": "t"}}],  # nothing listens on port 1
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "c"}}]})
+    refuse_impossible_sizes([PlannedClaim("ns", "data-db-0", "1Gi", KEY)], KubernetesConfig(), text)
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("volume sizes not checked against the existing claims in the current context")
