@@ -332,6 +332,12 @@ def describe_failure(outcome: Outcome) -> str:
         done = ", ".join(f"{s.stack} ({s.action}, round {s.round})" if s.round else f"{s.stack} ({s.action})"
                          for s in applied)
         tail = f"completed before it: {done}; fix the cause and run the same command again (it converges)"
+    elif failure.action in ("up", "destroy") and failure in outcome.steps:
+        # the failed step itself may have changed objects before it stopped (e.g. a workload that never
+        # became ready was created): saying "nothing was applied" would be wrong
+        tail = (f"nothing completed before it, but the failed {failure.action} of {failure.stack} may have applied "
+                "part of its changes (they are in its state); fix the cause and run the same command again "
+                "(it converges)")
     else:
         tail = "nothing was applied"
     return f"{where}: {failure.error}\n{tail}"

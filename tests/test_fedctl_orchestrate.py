@@ -184,6 +184,17 @@ def test_a_failed_preview_applies_nothing() -> None:
     assert message.endswith("nothing was applied")
 
 
+def test_a_failed_first_up_does_not_claim_that_nothing_was_applied() -> None:
+    """The failed step itself may have created objects (a workload that never became ready)."""
+    runner = ProtocolRunner(PROJECT_DIR, fail={("exchange", "up", 1): "error: 'nginx' timed out waiting to be Ready"})
+    outcome = drive(runner.federation, runner, "up")
+    message = describe_failure(outcome)
+    assert message.startswith("stack exchange, step up (round 1): error: 'nginx' timed out")
+    assert message.endswith("nothing completed before it, but the failed up of exchange may have applied part of "
+                            "its changes (they are in its state); fix the cause and run the same command again "
+                            "(it converges)")
+
+
 def test_an_unreachable_backend_runs_no_step() -> None:
     runner = ProtocolRunner(PROJECT_DIR, unreachable="cannot reach the backend (s3://nowhere): no such bucket")
     outcome = drive(runner.federation, runner, "up")
