@@ -29,8 +29,9 @@ federation: setup
 	export PULUMI_CONFIG_PASSPHRASE_FILE=$(STATE)/passphrase; \
 	$(PY) -m fedctl cluster start --bin-dir "$$(bash scripts/build-cluster.sh | tail -n 1)" && \
 	KUBECONFIG="$${XDG_CACHE_HOME:-$$HOME/.cache}/fate-federation/embedded-cluster/kubeconfig" \
-	$(PY) -m fedctl up exchange party-a party-b --backend "file://$(STATE)" && \
-	$(PY) -m fedctl status --backend "file://$(STATE)"
+	$(PY) -m fedctl up exchange party-a party-b --backend "file://$(STATE)" \
+	  --stand-in-plugins "$$(bash scripts/install-plugin-doubles.sh | tail -n 1)" && \
+	$(PY) -m fedctl status exchange party-a party-b --backend "file://$(STATE)"
 
 cluster: setup
 	$(PY) -m fedctl cluster start --bin-dir "$$(bash scripts/build-cluster.sh | tail -n 1)"

@@ -58,6 +58,7 @@ def add_commands(commands: Any) -> None:
         if action == "destroy":
             parser.add_argument("--yes", action="store_true", help="required: destroy really deletes resources")
     status = commands.add_parser("status", help="one table for the federation from the stacks' outputs")
+    status.add_argument("stacks", nargs="*", metavar="STACK", help="only these stacks (default: every stack file)")
     status.add_argument("--json", action="store_true", help="print the report as JSON")
     _outputs_source(status)
     graph = commands.add_parser("graph", help="draw the exchange, parties and routes (Graphviz)")
@@ -110,9 +111,19 @@ def _drive(args: argparse.Namespace) -> int:
     if not outcome.ok:
         print(f"error: {describe_failure(outcome)}", file=sys.stderr)
         return 1
-    done = f" in {outcome.rounds} rounds" if args.command == "up" else ""
+    done = f" in {outcome.rounds} round{'s' if outcome.rounds != 1 else ''}" if args.command == "up" else ""
     print(f"{args.command} finished{done}: {', '.join(outcome.order)}")
     return 0
+
+
+def _chosen_stacks(args: argparse.Namespace) -> list[str]:
+    """The STACK arguments, each a stack file of the project; default every stack file."""
+    known = stack_names(args.project)
+    unknown = [name for name in args.stacks if name not in known]
+    if unknown:
+        raise StackFileError(f"no stack file Pulumi.{unknown[0]}.yaml in {args.project} "
+                             f"(stacks: {', '.join(known) or 'none'})")
+    return list(args.stacks) or known
 
 
 def _report(args: argparse.Namespace) -> Any:
@@ -122,10 +133,12 @@ def _report(args: argparse.Namespace) -> Any:
     project = project_name(args.project)
     if args.from_render:
         outputs = rendered_outputs(args.from_render)
+        if args.stacks:
+            outputs = {name: outputs.get(name) for name in _chosen_stacks(args)}
     else:
         from fedctl.automation import automation_outputs
 
-        outputs = automation_outputs(args.project, stack_names(args.project), backend=args.backend)
+        outputs = automation_outputs(args.project, _chosen_stacks(args), backend=args.backend)
     return federation_status(outputs, project, warn_days=args.warn_days)
 
 

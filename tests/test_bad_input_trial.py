@@ -408,6 +408,8 @@ def test_verification_on_fate_1_runs_the_1x_toy_job() -> None:
     for stack in ("party-a", "party-b"):
         config = shipped_config(stack)
         config[PARTY]["fateVersion"] = "1.11.2"
+        if stack == "party-a":
+            config[PARTY]["verification"]["enabled"] = True  # off in the stack file (embedded cluster)
         overrides[stack] = {PARTY: config[PARTY]}
     exchange_config = shipped_config("exchange")
     overrides["exchange"] = {EXCHANGE: {**exchange_config[EXCHANGE], "nginxFateVersion": "1.11.2"}}

@@ -16,7 +16,7 @@ from components.fate_job import FateJob, FateJobArgs
 from components.fate_job_provider import OUTPUT_KEYS
 from components.fateconf.fate_dag import toy_example_dag
 from fedctl.wire import is_secret
-from tests.support.pulumi_harness import run_component, run_program, shipped_config
+from tests.support.pulumi_harness import run_component, run_program, shipped_config, stack_ref
 
 JOB_TYPE = "pulumi-python:dynamic/fate:Job"
 
@@ -74,12 +74,17 @@ def test_preview_with_unknown_inputs_registers_the_job_with_unknown_outputs() ->
 
 
 def test_verification_job_runs_only_once_joined(rendered_federation: dict[str, Any]) -> None:
-    federation = rendered_federation
-    [job] = federation["party-a"].run.of_type(JOB_TYPE)
+    """party-a with `verification.enabled` (off in its stack file: no FATE Flow on the embedded cluster), run
+    against the settled federation's exchange outputs."""
+    config = shipped_config("party-a")
+    config["fate-federation:party"]["verification"]["enabled"] = True
+    exchange = rendered_federation["exchange"].run.outputs
+    joined = run_program("party-a", config, stack_outputs={stack_ref("exchange"): exchange})
+    [job] = joined.of_type(JOB_TYPE)
     assert job.name == "verification"
     assert job.inputs["dag"] == toy_example_dag(9999, 10000)
     assert job.inputs["endpoint"] == "http://127.0.0.1:9380"
-    first_run = run_program("party-a")  # no exchange yet: not joined
+    first_run = run_program("party-a", config)  # no exchange yet: not joined
     assert first_run.of_type(JOB_TYPE) == []
 
 

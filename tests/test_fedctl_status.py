@@ -78,8 +78,16 @@ def test_settled_federation_table(settled: Path) -> None:
     assert "federation exchange: domain fate.example.org" in table
     assert [line.split()[:5] for line in table.splitlines() if line.strip().startswith(("9999", "10000"))][:2] == [
         ["9999", "party-a", "2.0.0", "joined", "routed"], ["10000", "party-b", "2.0.0", "joined", "routed"]]
-    # the render runs no FATE job: party-a's verification job is pending, so the exit code says so
-    assert "verification: not run" in table
+    # the repository's stack files declare no job: nothing is pending
+    assert report.exit_code == 0 and report.problems == []
+
+
+def test_a_job_not_run_yet_is_pending(settled: Path) -> None:
+    """A declared job without a status yet (what FateJob exports before its first run) keeps the exit code 1."""
+    outputs = outputs_of(settled)
+    outputs["party-a"]["jobs"]["verification"] = {}
+    report = federation_status(outputs, PROJECT)
+    assert "verification: not run" in format_table(report)
     assert report.exit_code == 1
     assert [p.message for p in report.problems] == ["job verification has not reported a status (not run yet)"]
 
@@ -152,12 +160,18 @@ def test_refused_party_is_failing(settled: Path) -> None:
 
 
 def test_cli_table_and_json(settled: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status", "--from-render", str(settled)]) == 1
+    assert main(["status", "--from-render", str(settled)]) == 0
     out = capsys.readouterr().out
-    assert "PARTY  STACK" in out and out.rstrip().endswith("4 parties, 4 joined; 0 failing, 1 pending, 0 warnings")
-    assert main(["status", "--json", "--from-render", str(settled)]) == 1
+    assert "PARTY  STACK" in out and out.rstrip().endswith("4 parties, 4 joined; 0 failing, 0 pending, 0 warnings")
+    assert main(["status", "--json", "--from-render", str(settled)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["exitCode"] == 1 and [f["name"] for f in data["federations"]] == ["exchange", "local"]
+    assert data["exitCode"] == 0 and [f["name"] for f in data["federations"]] == ["exchange", "local"]
+    # only the stacks named: the local stack's own federation is left out
+    assert main(["status", "--json", "--from-render", str(settled), "exchange", "party-a", "party-b"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [f["name"] for f in data["federations"]] == ["exchange"]
+    assert main(["status", "--from-render", str(settled), "party-z"]) == 3
+    assert "no stack file Pulumi.party-z.yaml" in capsys.readouterr().err
 
 
 def test_cli_nothing_to_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
