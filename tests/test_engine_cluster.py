@@ -173,6 +173,9 @@ def test_a_size_growth_resizes_the_claim_in_place(deployed: Deployed) -> None:
     _allow_expansion(kube, True)
     before = _seen(deployed, "spoke-a")
     deployed.engine.set_config(deployed.project, "spoke-a", "spoke.dataSize", "2Gi")
+    steps = [s for s in deployed.engine.preview_steps(deployed.project, "spoke-a") if s["op"] != "read"]
+    assert [(s["op"], s["newState"]["type"]) for s in steps] == [
+        ("update", "kubernetes:core/v1:PersistentVolumeClaimPatch")], steps
     grown = deployed.up("spoke-a")
     assert "replaced" not in grown.stdout, grown.stdout
     after = _seen(deployed, "spoke-a")
