@@ -57,7 +57,6 @@ async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[Pendi
     """Every listed party, read and checked before any resource is registered."""
     members: list[Member] = []
     pending: list[PendingMember] = []
-    problems: list[str] = []
     for index, entry in enumerate(config.parties):
         if entry.static is not None:
             members.append(_member_from_static(entry))
@@ -69,13 +68,15 @@ async def read_members(config: ExchangeConfig) -> tuple[list[Member], list[Pendi
             continue
         version = outputs.get("fateVersion")
         if version and not same_fate_generation(str(version), config.nginx_fate_version):
-            who = f"party {int(outputs['partyId'])} ({entry.stack})"
-            problems.append(f"{config_key(f'exchange.parties[{index}]')}: "
-                            f"{fate_mismatch(who, str(version), config.nginx_fate_version)}")
+            # The party's state, not this stack's config: hold it unrouted (a rolling FATE upgrade passes
+            # through this) rather than fail the exchange and every party's route with it.
+            party_id = int(outputs["partyId"])
+            reason = fate_mismatch(f"party {party_id}", str(version), config.nginx_fate_version)
+            pulumi.log.warn(f"{entry.stack}: pending, not routed: {reason}")
+            pending.append(PendingMember(entry.stack, reason, party_id))
+            continue
         found = _member_from_outputs(entry.stack, outputs)
         (members if isinstance(found, Member) else pending).append(found)  # type: ignore[arg-type]
-    if problems:
-        raise config_error(*problems)
     check_member_ids(config, members, pending)
     return members, pending
 

@@ -249,8 +249,6 @@ REFUSED: list[Case] = [
     Case("exchange-static-party-other-fate", "exchange",
          exchange(parties=[{"static": {**STATIC_PARTY, "fateVersion": "1.11.2"}}]),
          f"{EXCHANGE}.parties[0].static.fateVersion", ("nginxFateVersion",)),
-    Case("exchange-party-stack-other-fate", "exchange", lambda config, tmp: None, f"{EXCHANGE}.parties[1]",
-         ("nginxFateVersion",), federation="party-b-1.x"),
     Case("dag-party-outside-federation", "party-a", dag_job(toy_dag(host="7777")), f"{PARTY}.jobs[0].dagFile",
          ("7777", "not a party of the federation"), federation="joined"),
     Case("dag-without-this-party", "party-a", dag_job(toy_dag(guest="10000", host="10001")),
@@ -320,6 +318,18 @@ def federations() -> dict[str, dict[str, dict[str, Any]]]:
     old_b[PARTY]["fateVersion"] = "1.11.2"
     old_b[PARTY]["verification"] = {"enabled": False}
     return {"joined": joined, "party-b-1.x": {**refs, stack_ref("party-b"): _outputs("party-b", old_b, first)}}
+
+
+def test_a_party_stack_on_the_other_fate_generation_is_held_pending_not_refused(
+        federations: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """party-b exports FATE 1.11.2, the exchange's nginx is 2.0.0: the exchange's own config is valid, so it
+    runs, routes party-a and holds party-b unrouted with the reason (a rolling FATE upgrade passes here)."""
+    outputs = _outputs("exchange", stack_outputs=federations["party-b-1.x"])
+    parties = outputs["parties"]
+    assert parties["9999"]["status"] == "routed"
+    held = parties["10000"]
+    assert held["status"] == "pending" and "certificatePem" not in held
+    assert "runs FATE 1.11.2" in held["reason"] and "exchange.nginxFateVersion" in held["reason"]
 
 
 class Registrations:
