@@ -48,7 +48,8 @@ def check_sdk() -> list[str]:
     """What this module needs from the SDK and does not find (empty when all is there)."""
     problems = []
     for owner, names in ((rpc, ("_special_sig_key", "_special_secret_sig", "UNKNOWN", "deserialize_properties")),
-                         (runtime_settings, ("ROOT", "SETTINGS")),
+                         # get_monitor: also stacks.cluster_api.engine_is_mocked (no cluster read under mocks)
+                         (runtime_settings, ("ROOT", "SETTINGS", "get_monitor")),
                          (pulumi_mocks.MockMonitor, ("RegisterResource", "ReadResource", "RegisterResourceOutputs",
                                                       "make_urn")),
                          (pulumi.output, ("Unknown",))):
