@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+import stacks.namespaces
+import stacks.node_ports
 from facts.labels import namespace_labels
+from specs.common import KubernetesConfig
 from specs.party import PartyConfig
 from stacks.namespaces import WantedNamespace, owner_problem, party_namespaces
+from tests.support.pulumi_harness import run_program, shipped_config
+
+PARTY = "fate-federation:party"
 
 WANTED = WantedNamespace("fate-9999", "party-9999", "fate-federation:party.namespace")
 
@@ -46,3 +54,20 @@ def test_a_party_creates_its_namespace_and_kubefate_s() -> None:
         WANTED, WantedNamespace("kube-fate", "kubefate", "fate-federation:party.kubefate.namespace")]
     assert [n.key for n in party_namespaces(party, "local.parties[1]")] == [
         "fate-federation:local.parties[1].namespace", "fate-federation:local.parties[1].kubefate.namespace"]
+
+
+def test_under_the_sdk_s_mocks_no_cluster_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline render runs the real program under the SDK's mocks: the party-b stack (a context named,
+    nodePorts fixed) runs without any read of a cluster; with an engine, the same check reads."""
+    def no_cluster(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cluster was read under the mocks")
+
+    monkeypatch.setattr(stacks.namespaces, "core_api", no_cluster)
+    monkeypatch.setattr(stacks.node_ports, "core_api", no_cluster)
+    config = shipped_config("party-b")
+    config[PARTY] = {**config[PARTY], "exposure": {**config[PARTY]["exposure"], "nodePorts": {"nginxHttp": 30300}}}
+    run = run_program("party-b", config)
+    assert run.k8s_objects("Namespace")
+    monkeypatch.setattr(stacks.namespaces, "engine_is_mocked", lambda: False)  # as under the real engine
+    with pytest.raises(AssertionError, match="a cluster was read"):
+        stacks.namespaces.refuse_foreign_namespaces([WANTED], KubernetesConfig(context="party-b"))
