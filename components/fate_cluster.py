@@ -46,6 +46,7 @@ from facts.paths import (
 )
 from facts.sizing import spark_worker_cores, volume_size
 from facts.versions import image
+from specs.errors import config_key
 from specs.party import PartyConfig
 
 
@@ -67,6 +68,42 @@ def jupyter_password_hash(password: str) -> str:
     is derived from the password, so the hash (hence the pod) only changes with the password."""
     salt = hashlib.sha256(("salt:" + password).encode()).hexdigest()[:12]
     return f"sha1:{salt}:{hashlib.sha1(password.encode() + salt.encode()).hexdigest()}"
+
+
+VOLUMES = {"mysql": "data", "fateflow": "fateflow-data", "pulsar": "pulsar-data", "client": "persistence",
+           "namenode": "dfs", "datanode": "dfs"}
+"""Each stateful module's claim template name: its claims are `<volume>-<module>-<ordinal>`."""
+
+
+@dataclass(frozen=True)
+class PlannedVolume:
+    """A StatefulSet's claim template as FateCluster will make it."""
+
+    statefulset: str
+    volume: str
+    replicas: int
+    size: str
+    size_key: str
+
+
+def size_key(config_path: str, module: str) -> str:
+    return config_key(f"{config_path}.persistence.sizes.{module}")
+
+
+def planned_volumes(party: PartyConfig, config_path: str = "party") -> list[PlannedVolume]:
+    """The claim templates FateCluster makes for this party (the guards of its `_add_*` methods; a test
+    holds the two together), for checks that must run before any resource registers."""
+    persistence = party.persistence
+    if not persistence.enabled:
+        return []
+    present = {"mysql": party.mysql.external is None, "fateflow": True, "pulsar": party.pulsar.external is None,
+               "client": party.notebook.enabled, "namenode": party.hdfs.external is None,
+               "datanode": party.hdfs.external is None}
+    return [PlannedVolume(module, volume, party.hdfs.datanodes if module == "datanode" else 1,
+                          volume_size(party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
+                          size_key(config_path, module))
+            for module, volume in VOLUMES.items()
+            if present[module] and not persistence.existing_claims.get(module)]  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -106,6 +143,11 @@ class FateClusterArgs:
     external_mysql_password: pulumi.Input[str] | None = None
     await_timeout_seconds: int | None = None
     """The stack's `kubernetes.awaitTimeoutSeconds`, for every workload (components.kube.Module)."""
+    resize_claims: bool = False
+    """A stack with a cluster: a size change grows the existing claims in place (components.kube.Module);
+    the stack checks the sizes against them first (stacks.live_claims)."""
+    config_path: str = "party"
+    """The party's config path (`local.parties[0]` in the local stack), for the size keys in errors."""
 
 
 class FateCluster(pulumi.ComponentResource):
@@ -189,7 +231,7 @@ class FateCluster(pulumi.ComponentResource):
         party = self._party
         return image(module, party.fate_version, registry=party.registry)
 
-    def _data(self, module: str, volume: str, mount_path: str, image_module: str | None = None,
+    def _data(self, module: str, mount_path: str, image_module: str | None = None,
               **extra: object) -> kube.DataVolume:
         """The module's volume; an image that initialises only an empty directory gets a sub-directory of
         it (facts.images), never the volume root with its lost+found."""
@@ -198,7 +240,8 @@ class FateCluster(pulumi.ComponentResource):
         sub_path = data.volume_sub_path if data and data.first_start_needs_empty else None
         return kube.DataVolume(
             sub_path=sub_path,
-            name=volume,
+            name=VOLUMES[module],
+            size_key=size_key(self._args.config_path, module),
             mount_path=mount_path,
             size=volume_size(self._party.sizing, persistence.sizes.get(module)),  # type: ignore[arg-type]
             storage_class=persistence.storage_class,
@@ -225,6 +268,7 @@ class FateCluster(pulumi.ComponentResource):
                 "retain_volumes": party.persistence.retain_on_destroy,
                 "extra_labels": {PARTY_ID_LABEL: str(party.party_id)},
                 "await_timeout_seconds": self._args.await_timeout_seconds,
+                "resize_claims": self._args.resize_claims,
             }
         )
         return kube.Module(f"{self._name}-{spec.name}", full, self.namespace, self._instance,
@@ -294,7 +338,7 @@ class FateCluster(pulumi.ComponentResource):
             ],
             config=[kube.ConfigFiles(name="mysql-credentials", mount_path=MYSQL_SECRETS_DIR,
                                      files=pulumi.Output.secret(credentials), secret=True)],
-            data=self._data("mysql", "data", MYSQL_DATA_DIR),
+            data=self._data("mysql", MYSQL_DATA_DIR),
             # The first start initialises with networking off (facts.images): port 3306 stays closed for
             # as long as that takes, so only a startup probe that asks the server itself may wait for it.
             # `mysqladmin ping` answers 0 as soon as a server responds, even with "access denied".
@@ -326,7 +370,7 @@ class FateCluster(pulumi.ComponentResource):
                 kube.ConfigFiles.for_file("pulsar-route-table", paths.pulsar_route_table, route_table),
                 kube.ConfigFiles.for_file("spark-defaults", paths.spark_defaults, spark_conf),
             ],
-            data=self._data("fateflow", "fateflow-data", paths.fateflow_data_dir,
+            data=self._data("fateflow", paths.fateflow_data_dir,
                             sub_paths=dict(paths.fateflow_data_sub_paths)),
             **kube.tcp_checks(ports.FATEFLOW_HTTP),
         ))
@@ -410,7 +454,7 @@ class FateCluster(pulumi.ComponentResource):
             stateful=True,
             command=["bin/pulsar", "standalone", "-nss"],
             config=config,
-            data=self._data("pulsar", "pulsar-data", PULSAR_DATA_DIR),
+            data=self._data("pulsar", PULSAR_DATA_DIR),
             **kube.tcp_checks(web_port, ready_after=20, live_after=60),
         ))
         public = public_service(
@@ -465,7 +509,7 @@ class FateCluster(pulumi.ComponentResource):
             ],
             config=[kube.ConfigFiles(name=NOTEBOOK_PASSWORD_SECRET, mount_path="/run/secrets/notebook",
                                      files=hashed, secret=True)],
-            data=self._data("client", "persistence", CLIENT_PERSISTENCE_DIR),
+            data=self._data("client", CLIENT_PERSISTENCE_DIR),
             **kube.tcp_checks(ports.NOTEBOOK_HTTP),
         ))
         self._ingress(names.NOTEBOOK_SERVICE, ports.NOTEBOOK_HTTP)
@@ -524,7 +568,7 @@ class FateCluster(pulumi.ComponentResource):
             ports={"rpc": ports.HDFS_NAMENODE_RPC, "http": ports.HDFS_NAMENODE_HTTP},
             stateful=True,
             env=[*default_fs, {"name": "CLUSTER_NAME", "value": f"fate-{party.party_id}"}],
-            data=self._data("namenode", "dfs", HDFS_NAME_DIR, image_module="hadoop-namenode"),
+            data=self._data("namenode", HDFS_NAME_DIR, image_module="hadoop-namenode"),
             **kube.tcp_checks(ports.HDFS_NAMENODE_RPC),
         ), image_module="hadoop-namenode")
         self._module(kube.ModuleSpec(
@@ -536,6 +580,6 @@ class FateCluster(pulumi.ComponentResource):
             replicas=party.hdfs.datanodes,
             env=[*default_fs,
                  {"name": "SERVICE_PRECONDITION", "value": f"{names.NAMENODE_SERVICE}:{ports.HDFS_NAMENODE_HTTP}"}],
-            data=self._data("datanode", "dfs", HDFS_DATA_DIR, image_module="hadoop-datanode"),
+            data=self._data("datanode", HDFS_DATA_DIR, image_module="hadoop-datanode"),
             **kube.tcp_checks(ports.HDFS_DATANODE_HTTP),
         ), image_module="hadoop-datanode")

@@ -21,9 +21,11 @@ from typing import Any
 
 import pulumi
 
+from components.fate_cluster import planned_volumes
 from components.kube import ModuleSpec, claim_names
 from specs.common import KubernetesConfig
 from specs.errors import config_error
+from specs.party import PartyConfig
 from specs.sizing import claim_size_problem
 from stacks.cluster_api import ClusterUnreadable, core_api, engine_is_mocked, read, where
 
@@ -45,6 +47,21 @@ def planned_claims(namespace: str, specs: Sequence[ModuleSpec]) -> list[PlannedC
             for spec in specs
             if spec.stateful and spec.data is not None and spec.data.persistent and not spec.data.existing_claim
             for claim in claim_names(spec.data.name, spec.name, spec.replicas)]
+
+
+def party_claims(party: PartyConfig, config_path: str = "party") -> list[PlannedClaim]:
+    """The claims a party's FateCluster owns (components.fate_cluster.planned_volumes)."""
+    return [PlannedClaim(party.resolved_namespace, claim, volume.size, volume.size_key)
+            for volume in planned_volumes(party, config_path)
+            for claim in claim_names(volume.volume, volume.statefulset, volume.replicas)]
+
+
+def claims_resizable(config: KubernetesConfig) -> bool:
+    """Whether the stack's workloads patch their existing claims (components.kube.ModuleSpec.resize_claims):
+    only against a cluster. Render mode and the offline render (the SDK's mocks) show what a cluster
+    without the claims gets, where the claim templates alone give the sizes and nothing is to be patched
+    (a claim patch applied to a fresh cluster would be refused as an incomplete claim)."""
+    return not config.render_yaml_to_directory and not engine_is_mocked()
 
 
 def claim_problems(core: Any, claims: Sequence[PlannedClaim]) -> list[str]:

@@ -29,6 +29,7 @@ from specs.party import PartyConfig
 from stacks import contract
 from stacks.exchange import deploy_exchange, exchange_outputs
 from stacks.party import party_outputs
+from stacks.live_claims import check_claim_sizes, claims_resizable, party_claims
 from stacks.namespaces import check_namespaces, exchange_namespaces, party_namespaces
 from stacks.provider import kubernetes_provider, plugin_gate
 
@@ -54,6 +55,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         exchange_namespaces(local.resolved_exchange, "local.exchange")
         + [n for i, p in enumerate(local.parties) for n in party_namespaces(p, f"local.parties[{i}]")],
         settings.kubernetes, secrets.kubeconfig)
+    await check_claim_sizes([c for i, p in enumerate(local.parties) for c in party_claims(p, f"local.parties[{i}]")],
+                            settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False,
                                    wait_for=plugin_gate("local"))
     opts = pulumi.ResourceOptions(provider=provider)
@@ -77,14 +80,16 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     )
     party_outputs_by_id: dict[str, Any] = {}
     passwords: dict[str, Any] = {}
-    for party in parties:
+    for index, party in enumerate(parties):
         key = keys[party.party_id]
         certificate = routes.parties[str(party.party_id)]["certificatePem"]
         cluster = FateCluster(
             f"party-{party.party_id}",
             FateClusterArgs(party=party, exchange=view,
                             pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert),
-                            await_timeout_seconds=await_timeout),
+                            await_timeout_seconds=await_timeout,
+                            resize_claims=claims_resizable(settings.kubernetes),
+                            config_path=f"local.parties[{index}]"),
             opts=opts,
         )
         outputs = party_outputs(party, cluster, key, view, {})

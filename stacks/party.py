@@ -29,6 +29,7 @@ from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
 from stacks.namespaces import check_namespaces, party_namespaces
+from stacks.live_claims import check_claim_sizes, claims_resizable, party_claims
 from stacks.node_ports import check_node_ports, party_node_ports
 from stacks.provider import kubernetes_provider, plugin_gate
 
@@ -263,6 +264,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     name = f"party-{party.party_id}"
     await check_namespaces(party_namespaces(party), settings.kubernetes, secrets.kubeconfig)
     await check_node_ports(party_node_ports(party), settings.kubernetes, secrets.kubeconfig)
+    await check_claim_sizes(party_claims(party), settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider(name, settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate(name))
     opts = pulumi.ResourceOptions(provider=provider)
@@ -280,7 +282,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         f"party-{party.party_id}",
         FateClusterArgs(party=party, exchange=exchange if ready else None, pulsar_certificate=certificate,
                         external_mysql_password=secrets.external_mysql_password,
-                        await_timeout_seconds=settings.kubernetes.await_timeout_seconds),
+                        await_timeout_seconds=settings.kubernetes.await_timeout_seconds,
+                        resize_claims=claims_resizable(settings.kubernetes)),
         opts=opts,
     )
     extra: dict[str, Any] = {}
