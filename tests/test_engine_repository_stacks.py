@@ -34,7 +34,7 @@ from tests.support.engine import REPO, Engine, engine_bin_dir
 from tests.support.plugin_doubles import doubles_dir
 
 STACKS = ("exchange", "party-a", "party-b")
-NAMESPACES = {"exchange": "fate-exchange", "party-a": "fate-9999", "party-b": "fate-10000"}
+NAMESPACES = {"exchange": "fate-exchange", "party-a": "fate-9999", "party-b": "fate-10000", "party-c": "fate-10001"}
 PROGRAM_PARTS = ("Pulumi.yaml", "__main__.py", "components", "facts", "jobs", "specs", "stacks")
 FEDCTL_TIMEOUT_S = 1800
 
@@ -157,6 +157,51 @@ def test_no_secret_is_in_clear_in_the_state(federation: Federation) -> None:
             assert password not in text, state
 
 
+def uids(federation: Federation, kind: str, stack: str) -> dict[str, str]:
+    return {item["metadata"]["name"]: item["metadata"]["uid"]
+            for item in federation.kube.get(kind, "-n", NAMESPACES[stack])["items"]}
+
+
+def add_party_c(project: Path, fate_version: str) -> None:
+    """A third party as a user adds one: its stack file (party-b's, another id, namespace and node address)
+    and its entry in the exchange's parties."""
+    config = yaml.safe_load((project / "Pulumi.party-b.yaml").read_text())
+    party = config["config"]["fate-federation:party"]
+    party.update(partyId=10001, namespace="fate-10001", fateVersion=fate_version)
+    party["exposure"]["nodeAddress"] = "203.0.113.21"
+    (project / "Pulumi.party-c.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    exchange_file = project / "Pulumi.exchange.yaml"
+    exchange = yaml.safe_load(exchange_file.read_text())
+    exchange["config"]["fate-federation:exchange"]["parties"].append({"stack": "organization/fate-federation/party-c"})
+    exchange_file.write_text(yaml.safe_dump(exchange, sort_keys=False))
+
+
+def test_a_third_party_on_fate_1_is_held_pending_then_upgraded_to_2_and_routed(federation: Federation) -> None:
+    """Adding a party rolls nothing that runs; a party on FATE 1.11.2 beside a 2.0.0 exchange is held pending
+    (not routed) while everything else keeps working; its upgrade to 2.0.0 rolls its own workloads onto the
+    same claims and StatefulSets, and the exchange then routes it without a restart."""
+    running = {stack: uids(federation, "pods", stack) for stack in STACKS}
+    add_party_c(federation.project, "1.11.2")
+    federation.fedctl("up", *STACKS, "party-c")
+    assert {stack: uids(federation, "pods", stack) for stack in STACKS} == running
+    assert all(ready(pod) for pod in federation.pods("party-c").values())
+    status = federation.fedctl("status", *STACKS, "party-c", check=False)
+    assert status.returncode == 1 and "runs FATE 1.11.2" in status.stdout, status.stdout
+
+    claims, statefulsets = uids(federation, "pvc", "party-c"), uids(federation, "statefulset", "party-c")
+    config = federation.project / "Pulumi.party-c.yaml"
+    config.write_text(config.read_text().replace("fateVersion: 1.11.2", "fateVersion: 2.0.0"))
+    federation.fedctl("up", *STACKS, "party-c")
+    fateflow = federation.kube.get("statefulset", "fateflow", "-n", "fate-10001")
+    assert all(c["image"].endswith(":2.0.0-release") for c in fateflow["spec"]["template"]["spec"]["containers"])
+    assert (uids(federation, "pvc", "party-c"), uids(federation, "statefulset", "party-c")) == (claims, statefulsets)
+    assert all(ready(pod) for pod in federation.pods("party-c").values())
+    status = federation.fedctl("status", *STACKS, "party-c")
+    assert re.search(r"10001\s+party-c\s+2\.0\.0\s+joined\s+routed", status.stdout), status.stdout
+    traffic_server = {n: u for n, u in uids(federation, "pods", "exchange").items() if n.startswith("traffic-server")}
+    assert traffic_server.items() <= running["exchange"].items()  # routed by name: no restart, no reload
+
+
 def test_destroy_keeps_the_parties_namespaces_and_claims_and_up_brings_them_back(federation: Federation) -> None:
     claims_before = {claim["metadata"]["name"]: claim["metadata"]["uid"]
                      for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
@@ -166,11 +211,11 @@ def test_destroy_keeps_the_parties_namespaces_and_claims_and_up_brings_them_back
     kept = {claim["metadata"]["name"]: claim["metadata"]["uid"]
             for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
     assert kept == claims_before  # retainOnDestroy: the data volumes stay, the same claims
-    result = federation.fedctl("up", *STACKS)
+    result = federation.fedctl("up", *STACKS, "party-c")
     assert "up finished" in result.stdout, result.stdout
     assert all(ready(pod) for pod in federation.pods("party-b").values())
     back = {claim["metadata"]["name"]: claim["metadata"]["uid"]
             for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
     assert back == claims_before  # the restored party runs on its old volumes
-    status = federation.fedctl("status", *STACKS)
-    assert "2 parties, 2 joined" in status.stdout, status.stdout
+    status = federation.fedctl("status", *STACKS, "party-c")
+    assert "3 parties, 3 joined" in status.stdout, status.stdout
