@@ -17,63 +17,17 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from facts import names
-from tests.support.cluster import Cluster, running_cluster
-from tests.support.engine import REPO, Engine, engine_bin_dir
-from tests.support.plugin_doubles import doubles_dir
-
-STACKS = ("exchange", "party-a", "party-b")
-NAMESPACES = {"exchange": "fate-exchange", "party-a": "fate-9999", "party-b": "fate-10000", "party-c": "fate-10001"}
-PROGRAM_PARTS = ("Pulumi.yaml", "__main__.py", "components", "facts", "jobs", "specs", "stacks")
-FEDCTL_TIMEOUT_S = 1800
-
-
-@dataclass
-class Federation:
-    kube: Cluster
-    engine: Engine
-    project: Path
-    first_up: subprocess.CompletedProcess[str]
-
-    def fedctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """`python -m fedctl ARGS` on the project copy, as `make federation` runs it."""
-        command = [sys.executable, "-m", "fedctl", *args, "--project", str(self.project),
-                   "--backend", f"file://{self.engine.backend}"]
-        if args[0] in ("up", "preview", "destroy"):
-            command += ["--stand-in-plugins", str(doubles_dir())]
-        result = subprocess.run(command, cwd=REPO, env=self.engine.env(), capture_output=True, text=True,
-                                timeout=FEDCTL_TIMEOUT_S)
-        if check and result.returncode != 0:
-            raise AssertionError(f"fedctl {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def pods(self, stack: str) -> dict[str, dict[str, Any]]:
-        return {pod["metadata"]["name"]: pod for pod in self.kube.get("pods", "-n", NAMESPACES[stack])["items"]}
-
-
-def copy_program(target: Path) -> Path:
-    """The program and the repository's stack files, nothing else (each copy gets its own encryption salts)."""
-    target.mkdir(parents=True)
-    for part in PROGRAM_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target / part)
-    for stack in STACKS:
-        shutil.copy(REPO / f"Pulumi.{stack}.yaml", target / f"Pulumi.{stack}.yaml")
-    return target
+from fedctl.cluster import STORAGE_CLASS
+from tests.support.cluster import running_cluster
+from tests.support.engine import Engine, engine_bin_dir
+from tests.support.repository_federation import (NAMESPACES, STACKS, Federation, add_party_c, changes_of,
+                                                 copy_program, edit_party, ready, uids)
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +40,6 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
         federation = Federation(kube, engine, project, subprocess.CompletedProcess([], 0))
         federation.first_up = federation.fedctl("up", *STACKS)
         yield federation
-
-
-def changes_of(output: str) -> dict[str, str]:
-    """`[round] stack: up ok +N ~N =N ...` lines -> stack -> its change summary, the last round's."""
-    found: dict[str, str] = {}
-    for match in re.finditer(r"^\[\d+\] (\S+): up ok (.*?) \(", output, re.MULTILINE):
-        found[match.group(1)] = match.group(2)
-    return found
-
-
-def ready(pod: dict[str, Any]) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
 
 
 def test_up_deploys_the_federation_in_bootstrap_order_and_every_pod_is_ready(federation: Federation) -> None:
@@ -157,25 +99,6 @@ def test_no_secret_is_in_clear_in_the_state(federation: Federation) -> None:
             assert password not in text, state
 
 
-def uids(federation: Federation, kind: str, stack: str) -> dict[str, str]:
-    return {item["metadata"]["name"]: item["metadata"]["uid"]
-            for item in federation.kube.get(kind, "-n", NAMESPACES[stack])["items"]}
-
-
-def add_party_c(project: Path, fate_version: str) -> None:
-    """A third party as a user adds one: its stack file (party-b's, another id, namespace and node address)
-    and its entry in the exchange's parties."""
-    config = yaml.safe_load((project / "Pulumi.party-b.yaml").read_text())
-    party = config["config"]["fate-federation:party"]
-    party.update(partyId=10001, namespace="fate-10001", fateVersion=fate_version)
-    party["exposure"]["nodeAddress"] = "203.0.113.21"
-    (project / "Pulumi.party-c.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    exchange_file = project / "Pulumi.exchange.yaml"
-    exchange = yaml.safe_load(exchange_file.read_text())
-    exchange["config"]["fate-federation:exchange"]["parties"].append({"stack": "organization/fate-federation/party-c"})
-    exchange_file.write_text(yaml.safe_dump(exchange, sort_keys=False))
-
-
 def test_a_third_party_on_fate_1_is_held_pending_then_upgraded_to_2_and_routed(federation: Federation) -> None:
     """Adding a party rolls nothing that runs; a party on FATE 1.11.2 beside a 2.0.0 exchange is held pending
     (not routed) while everything else keeps working; its upgrade to 2.0.0 rolls its own workloads onto the
@@ -200,6 +123,33 @@ def test_a_third_party_on_fate_1_is_held_pending_then_upgraded_to_2_and_routed(f
     assert re.search(r"10001\s+party-c\s+2\.0\.0\s+joined\s+routed", status.stdout), status.stdout
     traffic_server = {n: u for n, u in uids(federation, "pods", "exchange").items() if n.startswith("traffic-server")}
     assert traffic_server.items() <= running["exchange"].items()  # routed by name: no restart, no reload
+
+
+def test_a_volume_growth_and_an_exposure_switch_apply_in_place(federation: Federation) -> None:
+    """party-b's MySQL volume 1Gi -> 2Gi: refused before anything changes while the StorageClass cannot
+    expand (the key, the class and the fix named), then grown in place once it can; in the same `up` its
+    exposure moves from NodePort to LoadBalancer and the exchange routes it at the new address."""
+    kube = federation.kube
+    statefulsets = uids(federation, "statefulset", "party-b")
+    edit_party(federation.project, "party-b", lambda party: party.setdefault("persistence", {}).setdefault(
+        "sizes", {}).update(mysql="2Gi"))
+    refused = federation.fedctl("up", *STACKS, "party-c", check=False)
+    assert refused.returncode == 1
+    assert "party.persistence.sizes.mysql" in refused.stderr and STORAGE_CLASS in refused.stderr, refused.stderr
+    assert "allowVolumeExpansion" in refused.stderr
+    assert kube.get("pvc", "data-mysql-0", "-n", "fate-10000")["spec"]["resources"]["requests"]["storage"] == "1Gi"
+
+    kube.kubectl("patch", "storageclass", STORAGE_CLASS, "-p", '{"allowVolumeExpansion": true}')
+    edit_party(federation.project, "party-b", lambda party: party.update(exposure={"type": "LoadBalancer"}))
+    federation.fedctl("up", *STACKS, "party-c")
+    assert kube.get("pvc", "data-mysql-0", "-n", "fate-10000")["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert uids(federation, "statefulset", "party-b") == statefulsets  # grown in place, not replaced
+    pulsar = kube.get("service", names.PULSAR_PUBLIC_SERVICE, "-n", "fate-10000")
+    address = pulsar["status"]["loadBalancer"]["ingress"][0]["ip"]
+    assert pulsar["spec"]["type"] == "LoadBalancer" and address.startswith("192.0.2.")
+    status = federation.fedctl("status", *STACKS, "party-c")
+    assert re.search(rf"10000\s+party-b\s+2\.0\.0\s+joined\s+routed\s+{re.escape(address)}:", status.stdout), \
+        status.stdout
 
 
 def test_destroy_keeps_the_parties_namespaces_and_claims_and_up_brings_them_back(federation: Federation) -> None:
