@@ -2,8 +2,9 @@
 
 tests/fixtures/engine_program is a hub (like the exchange) and spokes (like parties) built from the
 program's own kube.Module and explicit provider, in render mode (kubernetes.renderYamlToDirectory: no API
-server here). The repository's own stacks need the tls and random plugins, which cannot be built here:
-tests/test_engine_faults.py shows what the engine says about them. One backend and one bootstrap
+server here). The repository's own stacks also need the tls and random plugins (the real ones cannot be
+built here: tests/test_engine_faults.py shows what the engine says; tests/test_engine_repository_stacks.py
+runs them on the project's stand-ins). One backend and one bootstrap
 (hub, then spokes, then hub) serve the module; tests that change config preview only, or use their own
 stack. Needs scripts/build-engine.sh's bin dir (FATE_FEDERATION_ENGINE_BIN); skips without it except
 under `make test`/CI.

@@ -1,9 +1,8 @@
 """`fedctl up` and `status` on the REAL Pulumi engine (the CLI scripts/build-engine.sh builds, its
 kubernetes plugin, a file backend), driving tests/fixtures/engine_program: a hub (like the exchange)
 and two spokes (like parties) that read each other through StackReferences, in render mode
-(kubernetes.renderYamlToDirectory: no API server). The repository's own stacks need the tls and
-random plugins, which cannot be built here (docs/real-engine.md), so this program stands in for them;
-its stack files are described to the orchestrator by `describe_fixture` (hub -> exchange role, its
+(kubernetes.renderYamlToDirectory: no API server): small and fast, for the orchestrator's own logic
+(tests/test_engine_repository_stacks.py drives the repository's stacks on the embedded cluster); its stack files are described to the orchestrator by `describe_fixture` (hub -> exchange role, its
 spokes; spoke -> party role, its hub). The program runs as an Automation API inline program (the
 engine here has no Python language host). Skips without the engine, fails under `make test`/CI.
 """
