@@ -58,43 +58,37 @@ COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-schedul
 STORAGE_CLASS = "kwok-volume"
 """kwok's volume stages provision claims of this class; it is the default class, so claims without one bind."""
 
-LOAD_BALANCER_STAGE = {
-    "apiVersion": "kwok.x-k8s.io/v1alpha1",
-    "kind": "Stage",
-    "metadata": {"name": "service-load-balancer"},
-    "spec": {
-        "resourceRef": {"apiGroup": "v1", "kind": "Service"},
-        "selector": {"matchExpressions": [
-            {"cel": {"expression": "self.spec.type == 'LoadBalancer'"}},
-            {"cel": {"expression": "!has(self.metadata.deletionTimestamp)"}},
-            {"cel": {"expression": "!has(self.status.loadBalancer.ingress)"}},
-        ]},
-        "steps": [{"patch": {"root": "status", "subresource": "status", "template": (
-            "loadBalancer:\n  ingress:\n"
-            f"  - ip: {LOAD_BALANCER_NET}.{{{{ index (splitList \".\" .spec.clusterIP) 3 }}}}\n"
-            "    ipMode: VIP\n")}}],
-    },
-}
+
+def status_stage(name: str, api_group: str, kind: str, conditions: list[str], status_template: str) -> dict[str, Any]:
+    """A kwok Stage that writes `status_template` into the status of every `kind` object matching the CEL
+    `conditions`, once (not being deleted, no load-balancer status yet)."""
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": name},
+        "spec": {
+            "resourceRef": {"apiGroup": api_group, "kind": kind},
+            "selector": {"matchExpressions": [
+                {"cel": {"expression": expression}} for expression in
+                [*conditions, "!has(self.metadata.deletionTimestamp)", "!has(self.status.loadBalancer.ingress)"]]},
+            "steps": [{"patch": {"root": "status", "subresource": "status", "template": status_template}}],
+        },
+    }
+
+
+LOAD_BALANCER_STAGE = status_stage(
+    "service-load-balancer", "v1", "Service", ["self.spec.type == 'LoadBalancer'"],
+    "loadBalancer:\n  ingress:\n"
+    f"  - ip: {LOAD_BALANCER_NET}.{{{{ index (splitList \".\" .spec.clusterIP) 3 }}}}\n"
+    "    ipMode: VIP\n")
 """Ours: what a cloud's load-balancer controller does, with an address that is unique and never routed."""
 
 INGRESS_CONTROLLER_ADDRESS = f"{LOAD_BALANCER_NET}.254"
 """The address an ingress controller's own load balancer would have: every Ingress gets it, as with one
 controller per cluster (.254: a Service's last clusterIP octet can be any other)."""
 
-INGRESS_STAGE = {
-    "apiVersion": "kwok.x-k8s.io/v1alpha1",
-    "kind": "Stage",
-    "metadata": {"name": "ingress-load-balancer"},
-    "spec": {
-        "resourceRef": {"apiGroup": "networking.k8s.io/v1", "kind": "Ingress"},
-        "selector": {"matchExpressions": [
-            {"cel": {"expression": "!has(self.metadata.deletionTimestamp)"}},
-            {"cel": {"expression": "!has(self.status.loadBalancer.ingress)"}},
-        ]},
-        "steps": [{"patch": {"root": "status", "subresource": "status", "template": (
-            f"loadBalancer:\n  ingress:\n  - ip: {INGRESS_CONTROLLER_ADDRESS}\n")}}],
-    },
-}
+INGRESS_STAGE = status_stage("ingress-load-balancer", "networking.k8s.io/v1", "Ingress", [],
+                             f"loadBalancer:\n  ingress:\n  - ip: {INGRESS_CONTROLLER_ADDRESS}\n")
 """Ours: what an ingress controller does once it admits an Ingress (the provider's await waits for it)."""
 
 
