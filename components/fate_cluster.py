@@ -9,6 +9,7 @@ different `federation` in PartyServiceSettings.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -148,6 +149,11 @@ class FateClusterArgs:
     the stack checks the sizes against them first (stacks.live_claims)."""
     config_path: str = "party"
     """The party's config path (`local.parties[0]` in the local stack), for the size keys in errors."""
+    kept_mysql_credentials: pulumi.Input[Mapping[str, str]] | None = None
+    """The MySQL passwords (names.MYSQL_CREDENTIAL_KEYS) of the party's mysql-credentials Secret as the
+    cluster holds it, read by the stack before any resource (stacks/kept_secrets.py): kept from an earlier
+    stack with the volumes, they are what the retained data directory knows, so they are used (and the live
+    Secret adopted) instead of the generated ones. None: no such Secret, or no cluster to read."""
 
 
 class FateCluster(pulumi.ComponentResource):
@@ -169,7 +175,7 @@ class FateCluster(pulumi.ComponentResource):
         self._instance = party_instance(party.party_id)
         self._paths = config_paths(party.fate_version)
         self._child = pulumi.ResourceOptions(parent=self)
-        retain = party.persistence.enabled and party.persistence.retain_on_destroy
+        retain = self._retain = party.persistence.enabled and party.persistence.retain_on_destroy
 
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -314,14 +320,18 @@ class FateCluster(pulumi.ComponentResource):
                 raise ValueError("external MySQL needs its password in the secret config key externalMysqlPassword")
             return (MysqlSettings(host=external.host, port=external.port, database=external.database,
                                   user=external.user, password=""), self._args.external_mysql_password)
+        # Registered on every run, used only while the cluster holds no credentials of this party: a stack's
+        # later runs read back the very values these generated, and a party restored on its kept volumes
+        # must keep the passwords its data directory knows.
         secret_opts = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"])
-        password = random.RandomPassword(f"{self._name}-mysql-password", length=24, special=False,
-                                         opts=secret_opts).result
-        root_password = random.RandomPassword(f"{self._name}-mysql-root-password", length=24, special=False,
-                                              opts=secret_opts).result
-        credentials = pulumi.Output.all(password, root_password).apply(
-            lambda pw: {"MYSQL_PASSWORD": pw[0], "MYSQL_ROOT_PASSWORD": pw[1]}
-        )
+        generated = [random.RandomPassword(f"{self._name}-{purpose}", length=24, special=False,
+                                           opts=secret_opts).result
+                     for purpose in ("mysql-password", "mysql-root-password")]
+        kept = self._args.kept_mysql_credentials
+        credentials = pulumi.Output.secret(
+            kept if kept is not None
+            else pulumi.Output.all(*generated).apply(lambda pw: dict(zip(names.MYSQL_CREDENTIAL_KEYS, pw))))
+        password = credentials.apply(lambda values: values[names.MYSQL_CREDENTIAL_KEYS[0]])
         settings = MysqlSettings(host=names.MYSQL_SERVICE, port=ports.MYSQL, database="fate_flow", user="fate",
                                  password="")
         self._module(kube.ModuleSpec(
@@ -334,10 +344,13 @@ class FateCluster(pulumi.ComponentResource):
                 {"name": "MYSQL_DATABASE", "value": settings.database},
                 {"name": "MYSQL_USER", "value": settings.user},
                 *({"name": f"{key}_FILE", "value": f"{MYSQL_SECRETS_DIR}/{key}"}
-                  for key in ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")),
+                  for key in names.MYSQL_CREDENTIAL_KEYS),
             ],
-            config=[kube.ConfigFiles(name="mysql-credentials", mount_path=MYSQL_SECRETS_DIR,
-                                     files=pulumi.Output.secret(credentials), secret=True)],
+            # Kept with the volumes (the data directory knows these passwords) and adopted when kept.
+            config=[kube.ConfigFiles(
+                name=names.MYSQL_CREDENTIALS_SECRET, mount_path=MYSQL_SECRETS_DIR, files=credentials, secret=True,
+                encoded=True, retain_on_delete=self._retain,
+                adopt=f"{party.resolved_namespace}/{names.MYSQL_CREDENTIALS_SECRET}" if kept is not None else None)],
             data=self._data("mysql", MYSQL_DATA_DIR),
             # The first start initialises with networking off (facts.images): port 3306 stays closed for
             # as long as that takes, so only a startup probe that asks the server itself may wait for it.

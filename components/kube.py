@@ -7,6 +7,7 @@ Service, so components only say what is specific to them. Labels and sizing pres
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -108,6 +109,12 @@ def checksum_key(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
         parent=parent, additional_secret_outputs=["result"])).result
 
 
+def encoded(files: pulumi.Input[Mapping[str, str]]) -> pulumi.Output[dict[str, str]]:
+    """A Secret's files as its `data` (base64), secret."""
+    return pulumi.Output.secret(pulumi.Output.from_input(files).apply(
+        lambda plain: {key: base64.b64encode(value.encode()).decode() for key, value in plain.items()}))
+
+
 @dataclass(frozen=True)
 class ConfigFiles:
     """Files a module reads, kept in one ConfigMap or Secret and mounted as a directory.
@@ -126,10 +133,23 @@ class ConfigFiles:
     files there; only allowed for files read at start, so `rolls_pods` must stay on."""
     managed: bool = True
     """False when another module owns the object and this one only mounts it."""
+    encoded: bool = False
+    """A Secret written as `data` (base64), the form the API server returns, instead of `stringData`: what a
+    Secret needs to be adopted from the cluster (`adopt`), whose inputs the engine compares with the live
+    object (a `stringData` against a live `data` would be a replacement, which an import may not be)."""
+    retain_on_delete: bool = False
+    """Left in the cluster when the stack deletes it (with volumes whose data depends on its values)."""
+    adopt: str | None = None
+    """`<namespace>/<name>` of the live object to take into the stack (an import) when the stack found it
+    kept from an earlier stack; the same id on later runs changes nothing."""
 
     def __post_init__(self) -> None:
         if self.file_names and not self.rolls_pods:
             raise ValueError(f"{self.name}: files mounted one by one are not updated in place; keep rolls_pods")
+        if (self.encoded or self.adopt) and not (self.secret and self.managed):
+            raise ValueError(f"{self.name}: only a Secret this module owns is encoded or adopted")
+        if self.adopt and not self.encoded:
+            raise ValueError(f"{self.name}: an adopted Secret must be encoded to match its live object")
 
     @classmethod
     def for_file(cls, name: str, where: ConfigFile, content: pulumi.Input[str] | pulumi.Input[Mapping[str, str]],
@@ -256,8 +276,10 @@ class Module(pulumi.ComponentResource):
             metadata = {"name": files.name, "namespace": namespace, "labels": module_labels}
             if files.secret:
                 if files.managed:
-                    k8s.core.v1.Secret(f"{name}-{files.name}", metadata=metadata, type="Opaque",
-                                       string_data=files.files, opts=child)
+                    values = {"data": encoded(files.files)} if files.encoded else {"string_data": files.files}
+                    k8s.core.v1.Secret(f"{name}-{files.name}", metadata=metadata, type="Opaque", **values,
+                                       opts=pulumi.ResourceOptions(parent=self, import_=files.adopt,
+                                                                   retain_on_delete=files.retain_on_delete))
                 volumes.append({"name": files.name, "secret": {"secret_name": files.name}})
             else:
                 if files.managed:

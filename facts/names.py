@@ -28,6 +28,11 @@ SPARK_MASTER_SERVICE = "spark-master"
 NAMENODE_SERVICE = "namenode"
 PULSAR_CERT_SECRET = "pulsar-cert"
 """The broker's certificate, key and CA (FATE's layout) when the exchange signed this party's CSR."""
+MYSQL_CREDENTIALS_SECRET = "mysql-credentials"
+"""The party MySQL's user and root passwords (MYSQL_CREDENTIAL_KEYS): the ones its data directory knows, kept
+with the volumes on destroy and read back by the stack that comes back to them (stacks/kept_secrets.py)."""
+MYSQL_CREDENTIAL_KEYS = ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")
+"""The keys of MYSQL_CREDENTIALS_SECRET, also the MySQL image's `<key>_FILE` variables."""
 
 # --- the exchange's Services ---
 TRAFFIC_SERVER_SERVICE = "traffic-server"

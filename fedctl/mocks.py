@@ -84,7 +84,8 @@ class FederationMocks(pulumi.runtime.Mocks):
         if args.typ == KUBERNETES_PROVIDER:
             self.providers[urn] = reveal(inputs)
         self.registered.append(Registered(args.typ, args.name, inputs, outputs, bool(args.custom), urn=urn,
-                                          read=read, dependencies=tuple(getattr(request, "dependencies", ()) or ())))
+                                          read=read, dependencies=tuple(getattr(request, "dependencies", ()) or ()),
+                                          import_id=None if read else args.resource_id or None))
         return (args.resource_id if read else f"{args.name}-id"), outputs
 
     def _stack_reference(self, args: MockResourceArgs, urn: str) -> tuple[str, dict[str, Any]]:

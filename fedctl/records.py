@@ -27,6 +27,8 @@ class Registered:
     """A read of an existing object (`.get`, StackReference): nothing the program would apply."""
     dependencies: tuple[str, ...] = ()
     """URNs the engine waits for before creating this one (depends_on and inputs from other resources)."""
+    import_id: str | None = None
+    """The id of the live object the program adopts (ResourceOptions.import_), if any."""
 
     @property
     def is_kubernetes_object(self) -> bool:

@@ -29,6 +29,7 @@ from specs.party import PartyConfig
 from stacks import contract
 from stacks.exchange import deploy_exchange, exchange_outputs
 from stacks.party import party_outputs
+from stacks.kept_secrets import kept_mysql_credentials
 from stacks.live_claims import check_claim_sizes, claims_resizable, party_claims
 from stacks.namespaces import check_namespaces, exchange_namespaces, party_namespaces
 from stacks.provider import kubernetes_provider, plugin_gate
@@ -57,6 +58,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         settings.kubernetes, secrets.kubeconfig)
     await check_claim_sizes([c for i, p in enumerate(local.parties) for c in party_claims(p, f"local.parties[{i}]")],
                             settings.kubernetes, secrets.kubeconfig)
+    kept_credentials = [await kept_mysql_credentials(p, settings.kubernetes, secrets.kubeconfig, f"local.parties[{i}]")
+                        for i, p in enumerate(local.parties)]
     provider = kubernetes_provider("local", settings.kubernetes, secrets.kubeconfig, required=False,
                                    wait_for=plugin_gate("local"))
     opts = pulumi.ResourceOptions(provider=provider)
@@ -89,7 +92,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
                             pulsar_certificate=PulsarCertificate(certificate, key.private_key_pkcs8_pem, ca_cert),
                             await_timeout_seconds=await_timeout,
                             resize_claims=claims_resizable(settings.kubernetes),
-                            config_path=f"local.parties[{index}]"),
+                            config_path=f"local.parties[{index}]",
+                            kept_mysql_credentials=kept_credentials[index]),
             opts=opts,
         )
         outputs = party_outputs(party, cluster, key, view, {})

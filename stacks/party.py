@@ -29,6 +29,7 @@ from facts.versions import is_fate_2
 from specs.party import ExchangeLink, PartyConfig
 from stacks import contract
 from stacks.namespaces import check_namespaces, party_namespaces
+from stacks.kept_secrets import kept_mysql_credentials
 from stacks.live_claims import check_claim_sizes, claims_resizable, party_claims
 from stacks.node_ports import check_node_ports, party_node_ports
 from stacks.provider import kubernetes_provider, plugin_gate
@@ -265,6 +266,7 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
     await check_namespaces(party_namespaces(party), settings.kubernetes, secrets.kubeconfig)
     await check_node_ports(party_node_ports(party), settings.kubernetes, secrets.kubeconfig)
     await check_claim_sizes(party_claims(party), settings.kubernetes, secrets.kubeconfig)
+    kept_credentials = await kept_mysql_credentials(party, settings.kubernetes, secrets.kubeconfig)
     provider = kubernetes_provider(name, settings.kubernetes, secrets.kubeconfig, required=True,
                                    wait_for=plugin_gate(name))
     opts = pulumi.ResourceOptions(provider=provider)
@@ -283,7 +285,8 @@ async def run(settings: StackSettings, secrets: StackSecrets) -> dict[str, Any]:
         FateClusterArgs(party=party, exchange=exchange if ready else None, pulsar_certificate=certificate,
                         external_mysql_password=secrets.external_mysql_password,
                         await_timeout_seconds=settings.kubernetes.await_timeout_seconds,
-                        resize_claims=claims_resizable(settings.kubernetes)),
+                        resize_claims=claims_resizable(settings.kubernetes),
+                        kept_mysql_credentials=kept_credentials),
         opts=opts,
     )
     extra: dict[str, Any] = {}
