@@ -155,17 +155,50 @@ def test_a_volume_growth_and_an_exposure_switch_apply_in_place(federation: Feder
 def test_destroy_keeps_the_parties_namespaces_and_claims_and_up_brings_them_back(federation: Federation) -> None:
     claims_before = {claim["metadata"]["name"]: claim["metadata"]["uid"]
                      for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
+    credentials_before = mysql_credentials(federation, "fate-10000")
     result = federation.fedctl("destroy", "--yes", "party-b")
     assert "destroy finished" in result.stdout, result.stdout
     assert not federation.kube.get("statefulset", "-n", "fate-10000")["items"]
     kept = {claim["metadata"]["name"]: claim["metadata"]["uid"]
             for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
     assert kept == claims_before  # retainOnDestroy: the data volumes stay, the same claims
+    assert mysql_credentials(federation, "fate-10000") == credentials_before  # and the passwords they know
     result = federation.fedctl("up", *STACKS, "party-c")
     assert "up finished" in result.stdout, result.stdout
     assert all(ready(pod) for pod in federation.pods("party-b").values())
     back = {claim["metadata"]["name"]: claim["metadata"]["uid"]
             for claim in federation.kube.get("pvc", "-n", "fate-10000")["items"]}
     assert back == claims_before  # the restored party runs on its old volumes
+    # ... with the MySQL passwords its kept data directory knows (stacks/kept_secrets.py), never in clear
+    assert mysql_credentials(federation, "fate-10000") == credentials_before
+    for state in federation.engine.backend.rglob("*.json"):
+        text = state.read_text()
+        assert not any(password in text for password in credentials_before.values()), state
     status = federation.fedctl("status", *STACKS, "party-c")
     assert "3 parties, 3 joined" in status.stdout, status.stdout
+
+
+def mysql_credentials(federation: Federation, namespace: str) -> dict[str, str]:
+    """The party's MySQL passwords as the cluster holds them (components/fate_cluster.py)."""
+    secret = federation.kube.get("secret", "mysql-credentials", "-n", namespace)
+    return {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+
+
+def test_the_local_stack_deploys_on_its_own_cluster_and_a_second_up_changes_nothing(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Pulumi.local.yaml (exchange and two parties in one cluster, wired by service DNS) on a cluster of its
+    own (it uses the namespaces the federation stacks use), under the kubeconfig's current context."""
+    root = tmp_path_factory.mktemp("local-stack")
+    with running_cluster(root / "cluster") as kube:
+        engine = Engine(engine_bin_dir(), root / "engine", extra_env={"KUBECONFIG": str(kube.kubeconfig)})
+        local = Federation(kube, engine, copy_program(root / "project"), subprocess.CompletedProcess([], 0))
+        first = local.fedctl("up", "local")
+        assert "up finished in 1 round: local" in first.stdout, first.stdout
+        for stack in STACKS:  # the same namespaces, here all the local stack's
+            pods = local.pods(stack)
+            assert pods and all(ready(pod) for pod in pods.values()), sorted(pods)
+        status = local.fedctl("status", "local")
+        assert "2 parties, 2 joined" in status.stdout and "0 failing, 0 pending" in status.stdout, status.stdout
+        again = local.fedctl("up", "local")
+        assert not re.search(r"[+~-]\d", changes_of(again.stdout)["local"]), again.stdout
+

@@ -57,8 +57,8 @@ def copy_program(target: Path) -> Path:
             shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, target / part)
-    for stack in STACKS:
-        shutil.copy(REPO / f"Pulumi.{stack}.yaml", target / f"Pulumi.{stack}.yaml")
+    for stack_file in REPO.glob("Pulumi.*.yaml"):
+        shutil.copy(stack_file, target / stack_file.name)
     return target
 
 
