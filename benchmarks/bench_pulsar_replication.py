@@ -115,7 +115,7 @@ def main() -> None:
     finally:
         for broker in brokers.values():
             broker.stop()
-        server.stop()
+        server.close()
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def run_cycles(cycles: int, config: tuple, only_a: ExchangeRoutes, both: Exchang
                     raise SystemExit("an open tunnel was cut by a reload")
         tunnel.close()
     finally:
-        server.stop()
+        server.close()
     return result
 
 
@@ -156,7 +156,7 @@ def main() -> None:
                         round_trip(conn, b"x")
                     times.append(time.perf_counter() - started)
         finally:
-            server.stop()
+            server.close()
         print("Traffic Server (Debian trafficserver 9.2) under traffic_manager through the exchange's entry script, "
               "party-b added and removed; a tunnel opened before the first change carried data after every change:")
         for label, result in runs.items():

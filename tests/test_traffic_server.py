@@ -109,7 +109,7 @@ def test_party_name_reaches_that_party_with_its_certificate(tmp_path: Path, fede
                 assert subject["commonName"] == f"{party_id}.{DOMAIN}"
                 assert round_trip(conn, b"hello") == f"{party_id}:hello".encode()
     finally:
-        server.stop()
+        server.close()
 
 
 def test_unknown_party_name_is_refused(tmp_path: Path, federation: dict[str, Any],
@@ -131,7 +131,7 @@ def test_unknown_party_name_is_refused(tmp_path: Path, federation: dict[str, Any
         assert asked and all(re.fullmatch(r"(_tunnel\._tcp\.)?party-12345\.fate-exchange\.svc\.cluster\.local", n)
                              for n in asked), asked
     finally:
-        server.stop()
+        server.close()
 
 
 def test_party_added_and_removed_within_a_second_without_reload(
@@ -167,7 +167,7 @@ def test_party_added_and_removed_within_a_second_without_reload(
         assert server.server_pid() == pid
         assert "routes reloaded" not in (server.root / "entry.log").read_text()
     finally:
-        server.stop()
+        server.close()
 
 
 def test_party_with_its_own_route_is_reloaded_in_place(tmp_path: Path, federation: dict[str, Any],
@@ -192,4 +192,4 @@ def test_party_with_its_own_route_is_reloaded_in_place(tmp_path: Path, federatio
         open_tunnel.close()
         assert "routes reloaded" in (server.root / "entry.log").read_text()
     finally:
-        server.stop()
+        server.close()

@@ -41,7 +41,7 @@ def test_config_goes_where_the_image_reads_it(tmp_path: Path) -> None:
         assert (tmp_path / "ats" / "etc" / ats.SNI_FILENAME).exists()
         assert f"config in {tmp_path / 'ats' / 'etc'}" in (tmp_path / "ats" / "entry.log").read_text()
     finally:
-        server.stop()
+        server.close()
 
 
 def test_the_image_tag_is_one_published_sources_name() -> None:

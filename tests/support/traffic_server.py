@@ -198,8 +198,13 @@ class TrafficServer:
                 parts.append(f"--- {name}\n{path.read_text(errors='replace')[-3000:]}")
         return "\n".join(parts)
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Stop Traffic Server and the DNS server standing for cluster DNS (which outlives a restart)."""
+        self.stop()
         self.dns.close()
+
+    def stop(self) -> None:
+        """Stop Traffic Server (a pod restart: the DNS answers stay, `start` runs it again)."""
         if self.process is None:
             return
         session = self.process.pid
