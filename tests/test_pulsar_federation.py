@@ -31,6 +31,7 @@ from tests.support.pulsar_peer import (
     Federation,
     PulsarBroker,
     import_pulsar_client,
+    loopback_fate_conf,
     messages,
     party_certificate,
     peer_cluster,
@@ -110,7 +111,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     finally:
         for broker in brokers.values():
             broker.stop()
-        server.stop()
+        server.close()
 
 
 @pytest.fixture(scope="module")
@@ -187,11 +188,11 @@ def rendered_party_files(setup: dict[str, Any], stack: str, broker: PulsarBroker
     """The party's rendered service_conf.yaml and Pulsar route table, with the broker's and the exchange's
     addresses moved to loopback (nothing else changed)."""
     run = setup["rendered"][stack].run
-    service_conf = yaml.safe_load(run.k8s_object("Secret", "fateflow-service-conf")["stringData"]["service_conf.yaml"])
-    service_conf["federation"]["pulsar"].update(host="127.0.0.1", port=broker.ports.broker, mng_port=broker.ports.web)
-    routes = yaml.safe_load(run.k8s_object("ConfigMap", "pulsar-route-table")["data"]["pulsar_route_table.yaml"])
+    service_conf, routes = loopback_fate_conf(
+        yaml.safe_load(run.k8s_object("Secret", "fateflow-service-conf")["stringData"]["service_conf.yaml"]),
+        yaml.safe_load(run.k8s_object("ConfigMap", "pulsar-route-table")["data"]["pulsar_route_table.yaml"]),
+        broker, setup["federation"].exchange.listen_port)
     assert routes["default"]["domain"] == DOMAIN
-    routes["default"]["proxy"] = f"127.0.0.1:{setup['federation'].exchange.listen_port}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "service_conf.yaml").write_text(yaml.safe_dump(service_conf))
     (folder / "pulsar_route_table.yaml").write_text(yaml.safe_dump(routes))

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,8 +77,11 @@ def free_port() -> int:
 class FateFlowServer:
     """One FATE Flow server process with its own home, ports and sqlite file."""
 
-    def __init__(self, venv: Path, home: Path, auth: bool = False) -> None:
+    def __init__(self, venv: Path, home: Path, auth: bool = False, python_paths: Sequence[Path] = ()) -> None:
+        """`python_paths`: folders the server and its task workers import from besides the venv (e.g. the
+        Pulsar client a Pulsar federation needs, which the venv does not hold)."""
         self.venv = venv
+        self.python_paths = [str(path) for path in python_paths]
         self.home = home
         self.http_port = free_port()
         self.grpc_port = free_port()
@@ -88,23 +91,31 @@ class FateFlowServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.groups: list[int] = []
         """Process groups of every server started here (its task workers run in them)."""
-        self._prepare(auth)
+        self._prepare()
 
-    def _prepare(self, auth: bool) -> None:
+    def _prepare(self) -> None:
         shutil.copytree(self.venv / "home" / "conf", self.home / "conf")
-        conf_file = self.home / "conf" / "service_conf.yaml"
-        conf: dict[str, Any] = yaml.safe_load(conf_file.read_text())
-        conf["fateflow"].update(host="127.0.0.1", http_port=self.http_port, grpc_port=self.grpc_port)
-        conf["authentication"] = {"client": auth, "site": False, "permission": False}
-        conf_file.write_text(yaml.safe_dump(conf))
+        self.configure(yaml.safe_load((self.home / "conf" / "service_conf.yaml").read_text()))
         site = self.home / "site"
         site.mkdir()
         (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
         (self.home / "hf").mkdir()
 
+    def configure(self, service_conf: Mapping[str, Any], conf_files: Mapping[str, str] | None = None) -> None:
+        """Serve `service_conf` (before `start`), with this server's own listen address, ports and client
+        authentication; `conf_files` are written beside it (e.g. pulsar_route_table.yaml, which FATE Flow
+        reads from its conf folder for every Pulsar job)."""
+        conf = {**service_conf, "fateflow": {**service_conf["fateflow"], "host": "127.0.0.1",
+                                             "http_port": self.http_port, "grpc_port": self.grpc_port}}
+        conf["authentication"] = {"client": self.auth, "site": False, "permission": False}
+        (self.home / "conf" / "service_conf.yaml").write_text(yaml.safe_dump(conf))
+        for name, content in (conf_files or {}).items():
+            (self.home / "conf" / name).write_text(content)
+
     def _env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        return {**env, "FATE_FLOW_TEST_HOME": str(self.home), "PYTHONPATH": str(self.home / "site"),
+        python_path = os.pathsep.join([str(self.home / "site"), *self.python_paths])
+        return {**env, "FATE_FLOW_TEST_HOME": str(self.home), "PYTHONPATH": python_path,
                 "HF_HOME": str(self.home / "hf"), "PYTHONUNBUFFERED": "1"}
 
     def start(self, timeout: float = 90.0) -> None:

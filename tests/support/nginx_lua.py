@@ -113,9 +113,11 @@ class FateProxy:
     """One nginx serving our rendered nginx.conf (prefix = a private folder) plus named backends."""
 
     def __init__(self, root: Path, *, nginx_conf: str, route_table: Mapping[Any, Any] | str,
-                 backends: Mapping[str, int], grpc_backends: Mapping[str, int]) -> None:
+                 backends: Mapping[str, int], grpc_backends: Mapping[str, int],
+                 ports: tuple[int, int] | None = None) -> None:
+        """`ports` (HTTP, gRPC) when other proxies' route tables must name this one before it exists."""
         self.root = root
-        self.http_port, self.grpc_port = free_port(), free_port()
+        self.http_port, self.grpc_port = ports or (free_port(), free_port())
         table = yaml.safe_load(route_table) if isinstance(route_table, str) else route_table
         conf, lua = root / "conf", root / "lua"
         (conf / "vhost").mkdir(parents=True)

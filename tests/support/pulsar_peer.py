@@ -308,6 +308,19 @@ def party_certificate(common_name: str, *, ca_cert_pem: str | None = None, ca_ke
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
+def loopback_fate_conf(service_conf: Mapping[str, Any], route_table: Mapping[Any, Any], broker: PulsarBroker,
+                       exchange_port: int) -> tuple[dict[str, Any], dict[Any, Any]]:
+    """A party's rendered service_conf.yaml and Pulsar route table (parsed) with the broker's and the exchange's
+    addresses moved to loopback; nothing else changed. FATE reaches its own broker through service_conf's
+    `federation.pulsar` and every peer through the route table's `default` (the exchange)."""
+    federation = dict(service_conf["federation"])
+    federation["pulsar"] = {**federation["pulsar"], "host": "127.0.0.1", "port": broker.ports.broker,
+                            "mng_port": broker.ports.web}
+    routes = dict(route_table)
+    routes["default"] = {**routes["default"], "proxy": f"127.0.0.1:{exchange_port}"}
+    return {**service_conf, "federation": federation}, routes
+
+
 def replication_stats(broker: PulsarBroker, topic: str) -> dict[str, Any]:
     """The topic's replication section as the admin API shows it (per remote cluster: connected, backlog)."""
     status, body = broker.admin("GET", f"/admin/v2/persistent/{topic}/stats")
