@@ -59,6 +59,7 @@ test: setup
 
 bench: setup
 	bash scripts/install-traffic-server.sh
+	bash scripts/install-nginx-lua.sh
 	export FATE_FLOW_VENV="$$(bash scripts/fateflow-venv.sh | tail -n 1)"; \
 	export FATE_FEDERATION_PULSAR_HOME="$$(bash scripts/install-pulsar.sh | tail -n 1)"; \
 	export FATE_FEDERATION_ENGINE_BIN="$$(bash scripts/build-engine.sh | tail -n 1)"; \
