@@ -11,6 +11,14 @@ Only MySQL's credentials: they are the only generated secret a volume depends on
 notebook passwords live in no volume (a restored party gets new ones, in its outputs); KubeFATE's MariaDB
 re-aligns its passwords at every start (components.fateconf.kubefate); the checksum key only keys digests.
 
+Why an import, not a create: the kubernetes provider built here (4.25.0) creates with server-side apply,
+which would upsert the kept Secret; from 4.29.0 on, a create over an existing object fails (AlreadyExists)
+unless the provider's `upsertExistingObjects` is set. Adopted with `import_` (`<namespace>/<name>`), the
+Secret is read, not created, on every version; the engine then compares the program's inputs with the live
+object's and may update it in place but never replace it, so the Secret is written as `data` (base64, the
+form the API server returns: a `stringData` against a live `data` would be a replacement). On later runs the
+stack holds the Secret under that id already, and the same `import_` changes nothing.
+
 This party's is what the program itself labels: `app.kubernetes.io/part-of: fate-federation` and the
 party's `app.kubernetes.io/instance` (facts.labels), as for namespaces (stacks.namespaces). Another Secret
 of that name is refused, with the fix, before anything is created. No cluster (render mode, the SDK's
