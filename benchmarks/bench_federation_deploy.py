@@ -78,6 +78,8 @@ def main() -> int:
         moved = rolled(before, all_pod_uids(federation, STACKS))
         print(f"  pods rolled among those already running: {', '.join(moved) or 'none'}")
     with tempfile.TemporaryDirectory() as root, fresh(Path(root)) as federation:
+        for stack in STACKS:  # docs/federation.md: init every stack before the first `pulumi up`
+            federation.engine.init_stack(federation.project, stack)
         seconds, runs = 0.0, 0
         for stack in HAND_RUN:
             step_seconds, out = timed(federation, "up", stack)
