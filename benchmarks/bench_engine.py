@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from fedctl.render import render_stacks  # noqa: E402
-from tests.support.engine import ENGINE_BIN_ENV, Engine  # noqa: E402
+from tests.support.engine import Engine, benchmark_engine_bin  # noqa: E402
 
 PROGRAM = PROJECT / "tests" / "fixtures" / "engine_program"
 BOOTSTRAP = ("hub", "spoke-a", "spoke-b", "hub")
@@ -78,9 +78,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    bin_dir = os.environ.get(ENGINE_BIN_ENV)
-    if not bin_dir:
-        print(f"{ENGINE_BIN_ENV} is not set: run `bash scripts/build-engine.sh` and export its last line")
+    bin_dir = benchmark_engine_bin()
+    if bin_dir is None:
         return 1
     version = subprocess.run([f"{bin_dir}/pulumi", "version"], capture_output=True, text=True).stdout.strip()
     engine_rounds = [engine_round(Path(bin_dir)) for _ in range(args.repeat)]

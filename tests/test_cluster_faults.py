@@ -94,6 +94,17 @@ def _metadata(kube: Cluster, namespace: str) -> tuple[dict[str, str], dict[str, 
     return metadata.get("labels") or {}, metadata.get("annotations") or {}
 
 
+def refused_in_preview_and_up(setup: Setup, stack: str, *expected: str) -> None:
+    """`preview` and `up` of the stack both fail, saying every `expected` text, without a traceback."""
+    for action in ("preview", "up"):
+        refused = setup.engine.run(setup.project, stack, action, check=False)
+        output = refused.stdout + refused.stderr
+        assert refused.returncode != 0, output
+        for text in expected:
+            assert text in output, output
+        assert "Traceback" not in output
+
+
 def test_a_namespace_that_exists_with_another_owner_is_refused_before_anything_changes(setup: Setup) -> None:
     """Plain `pulumi up` (and `preview`) of a spoke whose namespace someone else created: the provider here
     (4.25.0) would adopt it silently (server-side apply upserts); the program reads it first and stops,
@@ -107,16 +118,13 @@ def test_a_namespace_that_exists_with_another_owner_is_refused_before_anything_c
     kube.kubectl("create", "configmap", "not-ours", "-n", "spoke-owned", "--from-literal=owner=someone-else")
     before = _metadata(kube, "spoke-owned")
     setup.spoke("spoke-owned")
-    for action in ("preview", "up"):
-        refused = engine.run(setup.project, "spoke-owned", action, check=False)
-        output = refused.stdout + refused.stderr
-        assert refused.returncode != 0, output
-        assert ("engine-federation:spoke.name: the namespace spoke-owned already exists in context "
-                f"{cluster.DEFAULT_CONTEXT} and it was not created by this program") in output, output
-        assert "pulumi config set --path spoke.name <name>" in output
-        assert ("kubectl label namespace spoke-owned app.kubernetes.io/part-of=fate-federation "
-                "app.kubernetes.io/instance=spoke-owned") in output
-        assert "Traceback" not in output
+    refused_in_preview_and_up(
+        setup, "spoke-owned",
+        ("engine-federation:spoke.name: the namespace spoke-owned already exists in context "
+         f"{cluster.DEFAULT_CONTEXT} and it was not created by this program"),
+        "pulumi config set --path spoke.name <name>",
+        ("kubectl label namespace spoke-owned app.kubernetes.io/part-of=fate-federation "
+         "app.kubernetes.io/instance=spoke-owned"))
     assert _metadata(kube, "spoke-owned") == before
     assert sorted(c["metadata"]["name"] for c in kube.get("configmaps", "-n", "spoke-owned")["items"]) == [
         "kube-root-ca.crt", "not-ours"]
@@ -147,14 +155,11 @@ def test_a_node_port_another_service_holds_is_refused_before_anything_changes(se
     engine.init_stack(setup.project, "hub-np", {
         "kubernetes.context": cluster.DEFAULT_CONTEXT,
         "role": "hub", "hub": {"domain": "np.example.org", "namespace": "hub-np", "nodePort": 30443}})
-    for action in ("preview", "up"):
-        refused = engine.run(setup.project, "hub-np", action, check=False)
-        output = refused.stdout + refused.stderr
-        assert refused.returncode != 0, output
-        assert ("engine-federation:hub.nodePort: node port 30443 is already allocated to the Service "
-                f"someone-else/theirs in context {cluster.DEFAULT_CONTEXT}") in output, output
-        assert "pulumi config set --path hub.nodePort <port>" in output
-        assert "Traceback" not in output
+    refused_in_preview_and_up(
+        setup, "hub-np",
+        ("engine-federation:hub.nodePort: node port 30443 is already allocated to the Service "
+         f"someone-else/theirs in context {cluster.DEFAULT_CONTEXT}"),
+        "pulumi config set --path hub.nodePort <port>")
     assert kube.kubectl("get", "namespace", "hub-np", check=False).returncode != 0
     assert [r["type"] for r in engine.resources(setup.project, "hub-np") if r["type"].startswith("kubernetes:")] == []
 

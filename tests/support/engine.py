@@ -36,6 +36,15 @@ def engine_bin_dir() -> Path:
     return Path(value)
 
 
+def benchmark_engine_bin() -> Path | None:
+    """For benchmarks (no pytest): the built bin dir, or None after saying how to get one."""
+    value = os.environ.get(ENGINE_BIN_ENV)
+    if not value:
+        print(f"{ENGINE_BIN_ENV} is not set: run `bash scripts/build-engine.sh` and export its last line")
+        return None
+    return Path(value)
+
+
 @dataclass
 class Engine:
     """One file backend + PULUMI_HOME; `cli` runs the real CLI, `run` runs a program through it."""
