@@ -34,6 +34,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _outputs_source(parser: argparse.ArgumentParser) -> None:
     _common(parser)
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="only these stacks (default: every stack file)")
     parser.add_argument("--from-render", type=Path, metavar="DIR",
                         help="read DIR/<stack>/outputs.json of `fedctl render --out DIR` instead of the backend")
     parser.add_argument("--warn-days", type=int, default=30,
@@ -58,7 +59,6 @@ def add_commands(commands: Any) -> None:
         if action == "destroy":
             parser.add_argument("--yes", action="store_true", help="required: destroy really deletes resources")
     status = commands.add_parser("status", help="one table for the federation from the stacks' outputs")
-    status.add_argument("stacks", nargs="*", metavar="STACK", help="only these stacks (default: every stack file)")
     status.add_argument("--json", action="store_true", help="print the report as JSON")
     _outputs_source(status)
     graph = commands.add_parser("graph", help="draw the exchange, parties and routes (Graphviz)")
