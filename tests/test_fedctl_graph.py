@@ -78,6 +78,11 @@ def test_settled_federation_png(tmp_path: Path, capsys: pytest.CaptureFixture[st
     links = [e for e in groups["edge"] if any("Pulsar SNI" in t for t in texts(e))]
     assert len(links) == 4  # party-a and party-b at the exchange, two parties in the local stack
     assert all(next(e.iter(f"{SVG}path")).get("stroke") == ROUTE_STYLES["routed"]["color"] for e in links)
+    # only the stacks named (what `make federation` draws): the local stack's federation is left out
+    only = tmp_path / "exchange-only.svg"
+    assert main(["graph", "--out", str(only), "--from-render", str(out_dir), "exchange", "party-a", "party-b"]) == 0
+    clusters = [" ".join(texts(c)) for c in svg_groups(only)["cluster"]]
+    assert "federation exchange" in clusters and "federation local" not in clusters
 
 
 def test_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str], half_joined: Path) -> None:
