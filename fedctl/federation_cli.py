@@ -1,8 +1,8 @@
 """The federation commands of `python -m fedctl`: up, preview, destroy, status, graph.
 
     python -m fedctl up|preview|destroy [STACK...] [--backend URL] [-v]
-    python -m fedctl status [--json] [--from-render DIR]
-    python -m fedctl graph --out FILE.svg|.png [--from-render DIR]
+    python -m fedctl status [STACK...] [--json] [--from-render DIR]
+    python -m fedctl graph [STACK...] --out FILE.svg|.png [--from-render DIR]
 
 docs/operations.md shows them at work. `status` exits 0 when every party is joined and routed and
 every job succeeded, 1 when something is pending, 2 when something is failing, 3 when the outputs
