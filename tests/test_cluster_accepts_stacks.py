@@ -1,8 +1,8 @@
 """Every object the repository's stacks deploy, sent to a REAL API server (the embedded cluster).
 
 The objects come from the offline render (the session's `rendered_federation`: the real program under
-the SDK's mocks, because the real engine cannot run these stacks here: the tls and random resource plugins
-cannot be built, docs/real-engine.md). They are applied with `kubectl apply --server-side`, so the real
+the SDK's mocks; tests/test_engine_repository_stacks.py deploys the same stacks through the real engine).
+They are applied with `kubectl apply --server-side`, so the real
 kube-apiserver validates, defaults and admits them (Pod Security on the namespaces' labels, RBAC); the real
 controller manager and scheduler create and place the pods; nodes and pods are SIMULATED by kwok (no FATE
 image runs). Assertions are on what `kubectl get` shows.
