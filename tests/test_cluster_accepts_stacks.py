@@ -10,13 +10,13 @@ image runs). Assertions are on what `kubectl get` shows.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from fedctl.render import Rendered
 from tests.support.cluster import Cluster, running_cluster, wait_for
@@ -30,16 +30,22 @@ def rendered(rendered_federation: dict[str, Rendered]) -> dict[str, list[dict[st
     return {stack: item.run.k8s_objects(show_secrets=True) for stack, item in rendered_federation.items()}
 
 
+def as_list(objects: list[dict[str, Any]]) -> str:
+    """The objects as one JSON List for kubectl: JSON keeps every string a string (PyYAML leaves a hex
+    checksum such as 8647039e15 unquoted, which kubectl's YAML reads as a number)."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
+
+
 def _apply(kube: Cluster, objects: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     """Namespaces first (the rest lives in them), then everything, as one server-side apply each."""
     namespaces = [o for o in objects if o["kind"] == "Namespace"]
     rest = [o for o in objects if o["kind"] != "Namespace"]
-    kube.kubectl("apply", "--server-side", "-f", "-", input_text=yaml.safe_dump_all(namespaces))
+    kube.kubectl("apply", "--server-side", "-f", "-", input_text=as_list(namespaces))
     for namespace in namespaces:
         name = namespace["metadata"]["name"]
         wait_for(f"{name}/default ServiceAccount", lambda n=name: kube.kubectl(
             "get", "serviceaccount", "default", "-n", n, check=False).returncode == 0)
-    return kube.kubectl("apply", "--server-side", "-f", "-", input_text=yaml.safe_dump_all(rest), check=False,
+    return kube.kubectl("apply", "--server-side", "-f", "-", input_text=as_list(rest), check=False,
                         timeout=120)
 
 
@@ -77,7 +83,7 @@ def _check_converges(kube: Cluster, objects: list[dict[str, Any]]) -> None:
                 "pvc", c["metadata"]["name"], "-n", n)["status"].get("phase") == "Bound")
 
     # What the API server stored is what the program declared: a second apply would change nothing.
-    diff = kube.kubectl("diff", "--server-side", "-f", "-", input_text=yaml.safe_dump_all(objects), check=False,
+    diff = kube.kubectl("diff", "--server-side", "-f", "-", input_text=as_list(objects), check=False,
                         timeout=120)
     assert diff.returncode == 0, diff.stdout + diff.stderr
 
